@@ -1,0 +1,244 @@
+"""What can happen to a ticket: the event types, each a small frozen record.
+
+An ``Event`` is a fact: its instant, its actor and a typed payload. Ticket state is
+the fold of its events (see ``tickets.py``); nothing else is stored as truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from promisedesk.domain.priority import Level, Priority
+
+Channel = Literal["web", "email", "api", "phone", "chat"]
+Tier = Literal["L1", "L2", "L3"]
+TIERS: tuple[Tier, ...] = ("L1", "L2", "L3")
+
+
+class Status(StrEnum):
+    """Where a ticket stands. ``reopened`` is an event, not a status."""
+
+    new = "new"
+    acknowledged = "acknowledged"
+    in_progress = "in_progress"
+    waiting_on_customer = "waiting_on_customer"
+    escalated = "escalated"
+    resolved = "resolved"
+    closed = "closed"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A customer (or an agent on their behalf) raised a ticket."""
+
+    TYPE: ClassVar[str] = "opened"
+    subject: str
+    description: str
+    requester: str
+    channel: Channel
+    impact: Level
+    urgency: Level
+    priority: Priority
+    triage: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """The customer was told the ticket arrived; ``automatic`` for a system message."""
+
+    TYPE: ClassVar[str] = "acknowledged"
+    automatic: bool = False
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Triaged:
+    """Impact and urgency were confirmed or changed, giving a priority."""
+
+    TYPE: ClassVar[str] = "triaged"
+    impact: Level
+    urgency: Level
+    priority: Priority
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    """An agent wrote to the customer; ``next_update_at`` is the promised next update."""
+
+    TYPE: ClassVar[str] = "public_reply"
+    body: str
+    next_update_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerReply:
+    """The customer wrote back."""
+
+    TYPE: ClassVar[str] = "customer_reply"
+    body: str
+
+
+@dataclass(frozen=True)
+class InternalNote:
+    """A note for agents only; never shown to the customer."""
+
+    TYPE: ClassVar[str] = "internal_note"
+    body: str
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """The ticket moved to an agent, a team or a tier (any may stay unchanged)."""
+
+    TYPE: ClassVar[str] = "assigned"
+    agent: str | None = None
+    team: str | None = None
+    tier: Tier | None = None
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """An agent moved the ticket between working statuses."""
+
+    TYPE: ClassVar[str] = "status_changed"
+    status: Status
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """Handed to a higher tier, saying what was done, why, and when they will review."""
+
+    TYPE: ClassVar[str] = "escalated"
+    from_tier: Tier
+    to_tier: Tier
+    done: str
+    reason: str
+    review_by: datetime
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A fix is in place; the customer is asked to confirm."""
+
+    TYPE: ClassVar[str] = "resolved"
+    summary: str
+    root_cause: str = ""
+    prevention: str = ""
+
+
+@dataclass(frozen=True)
+class ResolutionConfirmed:
+    """The customer confirmed the fix works."""
+
+    TYPE: ClassVar[str] = "resolution_confirmed"
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ResolutionRejected:
+    """The customer says the problem is not fixed; work resumes."""
+
+    TYPE: ClassVar[str] = "resolution_rejected"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """A resolved or closed ticket was opened again."""
+
+    TYPE: ClassVar[str] = "reopened"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    """The ticket is finished; only a reopen moves it again."""
+
+    TYPE: ClassVar[str] = "closed"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rated:
+    """The customer's satisfaction rating, 1 (poor) to 5 (excellent)."""
+
+    TYPE: ClassVar[str] = "rated"
+    score: int
+    comment: str = ""
+
+
+Payload = (
+    Opened
+    | Acknowledged
+    | Triaged
+    | PublicReply
+    | CustomerReply
+    | InternalNote
+    | Assigned
+    | StatusChanged
+    | Escalated
+    | Resolved
+    | ResolutionConfirmed
+    | ResolutionRejected
+    | Reopened
+    | Closed
+    | Rated
+)
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    cls.TYPE: cls
+    for cls in (
+        Opened,
+        Acknowledged,
+        Triaged,
+        PublicReply,
+        CustomerReply,
+        InternalNote,
+        Assigned,
+        StatusChanged,
+        Escalated,
+        Resolved,
+        ResolutionConfirmed,
+        ResolutionRejected,
+        Reopened,
+        Closed,
+        Rated,
+    )
+}
+
+#: Event types a customer may see in the timeline; the rest are for agents only.
+PUBLIC_TYPES = frozenset(
+    {
+        "opened",
+        "acknowledged",
+        "public_reply",
+        "customer_reply",
+        "escalated",
+        "resolved",
+        "resolution_confirmed",
+        "resolution_rejected",
+        "reopened",
+        "closed",
+        "rated",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One fact about one ticket: what happened, when, and who did it."""
+
+    at: datetime
+    by: str
+    payload: Payload
+
+    @property
+    def type(self) -> str:
+        """The event's type name, as written in logs and the API."""
+        return self.payload.TYPE

@@ -1,0 +1,178 @@
+"""What a person or a log may ask of a ticket, validated before it becomes an event.
+
+The same models validate API request bodies and the lines of a replayed event log,
+so both paths accept exactly the same input. Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from promisedesk.domain.events import Channel, Status, Tier
+from promisedesk.domain.priority import Level, Priority
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text = Annotated[str, StringConstraints(max_length=100_000)]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+Short = Annotated[str, StringConstraints(max_length=2_000)]
+
+
+class Command(BaseModel):
+    """Base of every command: strict about unknown fields, frozen once parsed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OpenTicket(Command):
+    """Raise a new ticket. Priority comes from the matrix unless given."""
+
+    subject: Subject
+    description: Text = ""
+    requester: Name
+    channel: Channel = "api"
+    impact: Level = Level.medium
+    urgency: Level = Level.medium
+    priority: Priority | None = None
+    triage: dict[Annotated[str, StringConstraints(max_length=100)], Short] = Field(
+        default_factory=dict, max_length=50
+    )
+
+
+class Acknowledge(Command):
+    """Tell the customer the ticket arrived."""
+
+    automatic: bool = False
+    body: Text = ""
+
+
+class Triage(Command):
+    """Confirm or change impact and urgency; priority follows unless given."""
+
+    impact: Level
+    urgency: Level
+    priority: Priority | None = None
+
+
+class PublicReply(Command):
+    """A message to the customer, with the promised next update time if any."""
+
+    body: Body
+    next_update_at: AwareDatetime | None = None
+
+
+class CustomerReply(Command):
+    """A message from the customer."""
+
+    body: Body
+
+
+class InternalNote(Command):
+    """A note for agents only."""
+
+    body: Body
+
+
+class Assign(Command):
+    """Give the ticket to an agent, a team or a tier."""
+
+    agent: Name | None = None
+    team: Name | None = None
+    tier: Tier | None = None
+
+
+class ChangeStatus(Command):
+    """Move between working statuses (in_progress, waiting_on_customer)."""
+
+    status: Status
+    reason: Short = ""
+
+
+class Escalate(Command):
+    """Hand to a higher tier: what was done, why, and when they will review."""
+
+    from_tier: Tier | None = None
+    to_tier: Tier
+    done: Body
+    reason: Body
+    review_by: AwareDatetime
+    team: Name | None = None
+
+
+class Resolve(Command):
+    """Record the fix: what happened, the root cause, how it is prevented."""
+
+    summary: Body
+    root_cause: Text = ""
+    prevention: Text = ""
+
+
+class ConfirmResolution(Command):
+    """The customer says the fix works."""
+
+    comment: Text = ""
+
+
+class RejectResolution(Command):
+    """The customer says it is not fixed."""
+
+    reason: Body
+
+
+class Reopen(Command):
+    """Open a resolved or closed ticket again."""
+
+    reason: Body
+
+
+class Close(Command):
+    """Finish a resolved ticket."""
+
+    note: Text = ""
+
+
+class Rate(Command):
+    """The customer's satisfaction, 1 to 5."""
+
+    score: int = Field(ge=1, le=5, strict=True)
+    comment: Text = ""
+
+
+#: The command for each event type, as named in logs and the API.
+COMMANDS: dict[str, type[Command]] = {
+    "opened": OpenTicket,
+    "acknowledged": Acknowledge,
+    "triaged": Triage,
+    "public_reply": PublicReply,
+    "customer_reply": CustomerReply,
+    "internal_note": InternalNote,
+    "assigned": Assign,
+    "status_changed": ChangeStatus,
+    "escalated": Escalate,
+    "resolved": Resolve,
+    "resolution_confirmed": ConfirmResolution,
+    "resolution_rejected": RejectResolution,
+    "reopened": Reopen,
+    "closed": Close,
+    "rated": Rate,
+}
+
+EventType = Literal[
+    "opened",
+    "acknowledged",
+    "triaged",
+    "public_reply",
+    "customer_reply",
+    "internal_note",
+    "assigned",
+    "status_changed",
+    "escalated",
+    "resolved",
+    "resolution_confirmed",
+    "resolution_rejected",
+    "reopened",
+    "closed",
+    "rated",
+]

@@ -1,0 +1,157 @@
+"""Use cases on tickets: open one, record what happens to it, read it back.
+
+``do_*`` functions own their transaction. ``open_in``/``record_in`` do the same work
+inside a transaction the caller holds, which is how a replay applies a whole log
+through exactly the code the API uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from promisedesk.domain import events as ev
+from promisedesk.domain.errors import InvalidInput
+from promisedesk.domain.events import Event, Payload
+from promisedesk.domain.priority import PriorityMatrix
+from promisedesk.domain.tickets import Ticket, open_ticket
+from promisedesk.services import commands as c
+from promisedesk.store.tickets import StoredEvent, TicketStore, TicketTx
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket with its timeline, as read in one snapshot."""
+
+    ticket: Ticket
+    timeline: list[StoredEvent]
+
+
+def _require_aware(at: datetime) -> None:
+    if at.tzinfo is None:
+        raise InvalidInput("an event's instant needs a UTC offset", {"field": "at"})
+
+
+def open_in(
+    tx: TicketTx,
+    matrix: PriorityMatrix,
+    cmd: c.OpenTicket,
+    *,
+    by: str,
+    at: datetime,
+    now: datetime,
+    ref: str | None = None,
+) -> Ticket:
+    """Open a ticket inside ``tx``; ``ref`` is kept when given (replayed logs)."""
+    _require_aware(at)
+    priority = cmd.priority or matrix.priority_for(cmd.impact, cmd.urgency)
+    opened = Event(
+        at=at,
+        by=by,
+        payload=ev.Opened(
+            subject=cmd.subject,
+            description=cmd.description,
+            requester=cmd.requester,
+            channel=cmd.channel,
+            impact=cmd.impact,
+            urgency=cmd.urgency,
+            priority=priority,
+            triage=dict(cmd.triage),
+        ),
+    )
+    return tx.create(open_ticket(ref or "", opened), opened, ref=ref, now=now)
+
+
+def to_payload(cmd: c.Command, ticket: Ticket, matrix: PriorityMatrix) -> Payload:
+    """The event a command becomes, given the ticket it is applied to."""
+    match cmd:
+        case c.Acknowledge():
+            return ev.Acknowledged(automatic=cmd.automatic, body=cmd.body)
+        case c.Triage():
+            priority = cmd.priority or matrix.priority_for(cmd.impact, cmd.urgency)
+            return ev.Triaged(impact=cmd.impact, urgency=cmd.urgency, priority=priority)
+        case c.PublicReply():
+            return ev.PublicReply(body=cmd.body, next_update_at=cmd.next_update_at)
+        case c.CustomerReply():
+            return ev.CustomerReply(body=cmd.body)
+        case c.InternalNote():
+            return ev.InternalNote(body=cmd.body)
+        case c.Assign():
+            return ev.Assigned(agent=cmd.agent, team=cmd.team, tier=cmd.tier)
+        case c.ChangeStatus():
+            return ev.StatusChanged(status=cmd.status, reason=cmd.reason)
+        case c.Escalate():
+            return ev.Escalated(
+                from_tier=cmd.from_tier or ticket.tier,
+                to_tier=cmd.to_tier,
+                done=cmd.done,
+                reason=cmd.reason,
+                review_by=cmd.review_by,
+                team=cmd.team,
+            )
+        case c.Resolve():
+            return ev.Resolved(
+                summary=cmd.summary, root_cause=cmd.root_cause, prevention=cmd.prevention
+            )
+        case c.ConfirmResolution():
+            return ev.ResolutionConfirmed(comment=cmd.comment)
+        case c.RejectResolution():
+            return ev.ResolutionRejected(reason=cmd.reason)
+        case c.Reopen():
+            return ev.Reopened(reason=cmd.reason)
+        case c.Close():
+            return ev.Closed(note=cmd.note)
+        case c.Rate():
+            return ev.Rated(score=cmd.score, comment=cmd.comment)
+    raise InvalidInput(f"'{type(cmd).__name__}' does not change a ticket")
+
+
+def record_in(
+    tx: TicketTx,
+    matrix: PriorityMatrix,
+    ref: str,
+    cmd: c.Command,
+    *,
+    by: str,
+    at: datetime,
+    now: datetime,
+) -> Ticket:
+    """Apply one command to an existing ticket inside ``tx``."""
+    _require_aware(at)
+    _, ticket = tx.load(ref, for_update=True)
+    event = Event(at=at, by=by, payload=to_payload(cmd, ticket, matrix))
+    return tx.append(ref, event, now=now)
+
+
+def do_open(
+    store: TicketStore,
+    matrix: PriorityMatrix,
+    cmd: c.OpenTicket,
+    *,
+    by: str,
+    now: datetime,
+) -> Ticket:
+    """Open a ticket now and commit it before returning."""
+    with store.writing() as tx:
+        return open_in(tx, matrix, cmd, by=by, at=now, now=now)
+
+
+def do_record(
+    store: TicketStore,
+    matrix: PriorityMatrix,
+    ref: str,
+    cmd: c.Command,
+    *,
+    by: str,
+    now: datetime,
+) -> Ticket:
+    """Apply one command to a ticket now and commit it before returning."""
+    with store.writing() as tx:
+        return record_in(tx, matrix, ref, cmd, by=by, at=now, now=now)
+
+
+def get_ticket(store: TicketStore, ref: str) -> TicketView:
+    """A ticket and its whole timeline; ``TicketNotFound`` if unknown."""
+    with store.reading() as tx:
+        _, ticket, history = tx.load_with_history(ref)
+        return TicketView(ticket, history)

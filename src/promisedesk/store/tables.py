@@ -1,0 +1,81 @@
+"""The schema: an append-only ``events`` table (the truth) and its projections.
+
+Alembic migrations under ``migrations/`` create exactly this; a test compares them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from promisedesk.store.types import UTCDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+# BigInteger keys that stay INTEGER PRIMARY KEY (the rowid) on SQLite.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ref", String(64), nullable=False, unique=True),
+    Column("subject", String(300), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("requester", String(320), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("impact", String(16), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("priority", String(4), nullable=False),
+    Column("assignee", String(320)),
+    Column("team", String(120)),
+    Column("tier", String(4), nullable=False),
+    Column("escalation_level", Integer, nullable=False),
+    Column("reopen_count", Integer, nullable=False),
+    Column("rating", Integer),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime),
+    Column("first_response_at", UTCDateTime),
+    Column("last_public_update_at", UTCDateTime),
+    Column("resolved_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    Column("version", Integer, nullable=False),
+    Index("ix_tickets_status_priority", "status", "priority"),
+    Index("ix_tickets_assignee", "assignee"),
+    Index("ix_tickets_team", "team"),
+    Index("ix_tickets_requester", "requester"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("by", String(320), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("ticket_id", "seq"),
+)

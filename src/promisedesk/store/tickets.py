@@ -1,0 +1,241 @@
+"""Reading and writing tickets: events appended, the projection kept in step.
+
+A ``TicketTx`` lives for one transaction. It caches the tickets it has folded so a
+replay of many events for one ticket does not re-read its history for each line.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+
+from promisedesk.domain.codec import payload_from_dict, payload_to_dict
+from promisedesk.domain.errors import Conflict, TicketNotFound
+from promisedesk.domain.events import Event
+from promisedesk.domain.tickets import Ticket, apply, fold
+from promisedesk.store.engine import WRITE
+from promisedesk.store.tables import events, tickets
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """What a ticket list may be narrowed by; ``None`` means any."""
+
+    status: Sequence[str] | None = None
+    priority: Sequence[str] | None = None
+    assignee: str | None = None
+    team: str | None = None
+    requester: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event as stored, with its position in the ticket's history."""
+
+    seq: int
+    event: Event
+
+
+def _projection(t: Ticket) -> dict[str, Any]:
+    return {
+        "subject": t.subject,
+        "description": t.description,
+        "requester": t.requester,
+        "channel": t.channel,
+        "status": t.status.value,
+        "impact": t.impact.value,
+        "urgency": t.urgency.value,
+        "priority": t.priority.value,
+        "assignee": t.assignee,
+        "team": t.team,
+        "tier": t.tier,
+        "escalation_level": t.escalation_level,
+        "reopen_count": t.reopen_count,
+        "rating": t.rating,
+        "opened_at": t.opened_at,
+        "updated_at": t.updated_at,
+        "acknowledged_at": t.acknowledged_at,
+        "first_response_at": t.first_response_at,
+        "last_public_update_at": t.last_public_update_at,
+        "resolved_at": t.resolved_at,
+        "closed_at": t.closed_at,
+        "version": t.version,
+    }
+
+
+def _event_row(ticket_id: int, seq: int, e: Event, recorded_at: datetime) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket_id,
+        "seq": seq,
+        "type": e.type,
+        "at": e.at,
+        "by": e.by,
+        "data": orjson.dumps(payload_to_dict(e.payload)).decode(),
+        "recorded_at": recorded_at,
+    }
+
+
+def _event_from_row(row: Any) -> StoredEvent:
+    payload = payload_from_dict(row.type, orjson.loads(row.data))
+    return StoredEvent(row.seq, Event(at=row.at, by=row.by, payload=payload))
+
+
+class TicketTx:
+    """Ticket reads and writes inside one open transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._postgres = conn.dialect.name == "postgresql"
+        self._cache: dict[str, tuple[int, Ticket]] = {}
+
+    # -- reads ---------------------------------------------------------------
+    def load(self, ref: str, *, for_update: bool = False) -> tuple[int, Ticket]:
+        """The ticket's row id and current state; ``TicketNotFound`` if unknown."""
+        if ref in self._cache:
+            return self._cache[ref]
+        ticket_id, state, _ = self.load_with_history(ref, for_update=for_update)
+        return ticket_id, state
+
+    def load_with_history(
+        self, ref: str, *, for_update: bool = False
+    ) -> tuple[int, Ticket, list[StoredEvent]]:
+        """The ticket's row id, state and every event; ``TicketNotFound`` if unknown."""
+        q = select(tickets.c.id).where(tickets.c.ref == ref)
+        if for_update and self._postgres:
+            q = q.with_for_update()
+        ticket_id = self.conn.execute(q).scalar()
+        if ticket_id is None:
+            raise TicketNotFound(ref)
+        history = self.history(ticket_id)
+        state = fold(ref, (s.event for s in history))
+        self._cache[ref] = (ticket_id, state)
+        return ticket_id, state, history
+
+    def history(self, ticket_id: int) -> list[StoredEvent]:
+        """Every event of the ticket, oldest first."""
+        rows = self.conn.execute(
+            select(events.c.seq, events.c.type, events.c.at, events.c.by, events.c.data)
+            .where(events.c.ticket_id == ticket_id)
+            .order_by(events.c.seq)
+        )
+        return [_event_from_row(r) for r in rows]
+
+    def list(self, f: TicketFilter, *, after_id: int | None, limit: int) -> list[Any]:
+        """Projection rows, newest ticket first, after the cursor's ticket."""
+        q = select(tickets).order_by(tickets.c.id.desc()).limit(limit)
+        if after_id is not None:
+            q = q.where(tickets.c.id < after_id)
+        if f.status:
+            q = q.where(tickets.c.status.in_(f.status))
+        if f.priority:
+            q = q.where(tickets.c.priority.in_(f.priority))
+        if f.assignee is not None:
+            q = q.where(tickets.c.assignee == f.assignee)
+        if f.team is not None:
+            q = q.where(tickets.c.team == f.team)
+        if f.requester is not None:
+            q = q.where(func.lower(tickets.c.requester) == f.requester.lower())
+        if f.text:
+            pattern = "%" + f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern += "%"
+            q = q.where(
+                or_(
+                    tickets.c.subject.ilike(pattern, escape="\\"),
+                    tickets.c.description.ilike(pattern, escape="\\"),
+                    tickets.c.ref.ilike(pattern, escape="\\"),
+                )
+            )
+        return list(self.conn.execute(q))
+
+    def all_events(self) -> Iterator[tuple[str, StoredEvent]]:
+        """Every stored event with its ticket reference, in the order they happened."""
+        rows = self.conn.execute(
+            select(
+                tickets.c.ref, events.c.seq, events.c.type, events.c.at, events.c.by, events.c.data
+            )
+            .join(tickets, tickets.c.id == events.c.ticket_id)
+            .order_by(events.c.at, events.c.id)
+            .execution_options(yield_per=1000)
+        )
+        for r in rows:
+            yield r.ref, _event_from_row(r)
+
+    def count(self) -> int:
+        """How many tickets are stored."""
+        return int(self.conn.execute(select(func.count()).select_from(tickets)).scalar_one())
+
+    # -- writes --------------------------------------------------------------
+    def create(self, ticket: Ticket, opened: Event, *, ref: str | None, now: datetime) -> Ticket:
+        """Store a new ticket and its ``opened`` event; give it a ref if none was asked."""
+        if ref is not None and self.conn.execute(
+            select(tickets.c.id).where(tickets.c.ref == ref)
+        ).first():
+            raise Conflict(
+                f"A ticket with the reference {ref!r} exists already; pick another "
+                "reference or post to the existing ticket.",
+                {"ticket": ref},
+            )
+        provisional = ref or f"new-{uuid.uuid4().hex}"
+        ticket_id = self.conn.execute(
+            insert(tickets).values(ref=provisional, **_projection(ticket)).returning(tickets.c.id)
+        ).scalar_one()
+        if ref is None:
+            ref = self._fresh_ref(ticket_id)
+            self.conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(ref=ref))
+        ticket = replace(ticket, ref=ref)
+        self.conn.execute(insert(events).values(_event_row(ticket_id, 1, opened, now)))
+        self._cache[ref] = (ticket_id, ticket)
+        return ticket
+
+    def _fresh_ref(self, ticket_id: int) -> str:
+        ref = f"PD-{ticket_id}"
+        n = 0
+        # An imported log may already use PD-<n>; step aside rather than fail.
+        while self.conn.execute(select(tickets.c.id).where(tickets.c.ref == ref)).first():
+            n += 1
+            ref = f"PD-{ticket_id}-{n}"
+        return ref
+
+    def append(self, ref: str, event: Event, *, now: datetime) -> Ticket:
+        """Apply ``event`` to the ticket, store it and update the projection."""
+        ticket_id, state = self.load(ref, for_update=True)
+        new = apply(state, event)
+        self.conn.execute(insert(events).values(_event_row(ticket_id, new.version, event, now)))
+        self.conn.execute(
+            update(tickets).where(tickets.c.id == ticket_id).values(**_projection(new))
+        )
+        self._cache[ref] = (ticket_id, new)
+        return new
+
+    def forget(self) -> None:
+        """Drop cached states (after a savepoint rolled back)."""
+        self._cache.clear()
+
+
+class TicketStore:
+    """Opens transactions on one engine: writes take the write lock at once."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def writing(self) -> Iterator[TicketTx]:
+        """A write transaction, committed when the block ends without error."""
+        with self.engine.connect() as conn:
+            conn.execution_options(**WRITE)
+            with conn.begin():
+                yield TicketTx(conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[TicketTx]:
+        """A read-only transaction (a consistent snapshot)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield TicketTx(conn)
