@@ -60,7 +60,5 @@ def payload_from_dict(type_name: str, data: Mapping[str, Any]) -> Payload:
     """Rebuild a payload that ``payload_to_dict`` wrote."""
     cls = PAYLOAD_TYPES[type_name]
     conv = _converters(cls)
-    kwargs = {
-        k: (conv[k](v) if k in conv and v is not None else v) for k, v in data.items()
-    }
+    kwargs = {k: (conv[k](v) if k in conv and v is not None else v) for k, v in data.items()}
     return cls(**kwargs)

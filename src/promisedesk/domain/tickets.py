@@ -144,10 +144,12 @@ def _responded(t: Ticket, at: datetime) -> Ticket:
 
 def apply(t: Ticket, event: Event) -> Ticket:
     """Return the ticket after ``event``, or raise ``TransitionRefused``."""
-    if event.at < t.opened_at:
+    if event.at < t.updated_at:
+        # History only moves forward; export orders by instant and must replay the same.
         raise InvalidInput(
             f"Ticket {t.ref}: the '{event.type}' event at {event.at.isoformat()} is earlier "
-            f"than the ticket's opening at {t.opened_at.isoformat()}.",
+            f"than the ticket's last event at {t.updated_at.isoformat()}; events of one "
+            "ticket must come in time order.",
             {"ticket": t.ref, "event": event.type},
         )
     new = _transition(t, event)
@@ -163,9 +165,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:  # noqa: C901 - one case per
         case Acknowledged():
             if t.status != Status.new:
                 raise _refuse(t, event, "it was acknowledged already; post an update instead.")
-            return replace(
-                _responded(t, at), status=Status.acknowledged, acknowledged_at=at
-            )
+            return replace(_responded(t, at), status=Status.acknowledged, acknowledged_at=at)
         case Triaged(impact=impact, urgency=urgency, priority=priority):
             _require_open(t, event)
             return replace(t, impact=impact, urgency=urgency, priority=priority)
@@ -174,8 +174,8 @@ def _transition(t: Ticket, event: Event) -> Ticket:  # noqa: C901 - one case per
                 raise _refuse(t, event, "reopen it first, or open a new ticket.")
             if promised is not None and promised <= at:
                 raise InvalidInput(
-                    f"Ticket {t.ref}: the next update time {promised.isoformat()} is not "
-                    f"after the reply itself ({at.isoformat()}); promise a future time.",
+                    f"Ticket {t.ref}: next_update_at {promised.isoformat()} is not after "
+                    f"the reply itself ({at.isoformat()}); promise a future time.",
                     {"ticket": t.ref, "field": "next_update_at"},
                 )
             status = t.status
@@ -208,7 +208,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:  # noqa: C901 - one case per
             _require_open(t, event)
             if agent is None and team is None and tier is None:
                 raise InvalidInput(
-                    f"Ticket {t.ref}: an assignment needs an agent, a team or a tier.",
+                    f"Ticket {t.ref}: an assignment needs at least one of agent, team or tier.",
                     {"ticket": t.ref},
                 )
             return replace(
@@ -235,20 +235,20 @@ def _transition(t: Ticket, event: Event) -> Ticket:  # noqa: C901 - one case per
             _require_open(t, event)
             if from_tier != t.tier:
                 raise InvalidInput(
-                    f"Ticket {t.ref} is at tier {t.tier}, not {from_tier}; escalate from "
-                    f"{t.tier}.",
+                    f"Ticket {t.ref}: from_tier is {from_tier} but the ticket is at tier "
+                    f"{t.tier}; escalate from {t.tier} (or leave from_tier out).",
                     {"ticket": t.ref, "field": "from_tier", "tier": t.tier},
                 )
             if TIERS.index(to_tier) <= TIERS.index(from_tier):
                 raise InvalidInput(
-                    f"Ticket {t.ref}: an escalation goes up a tier; {to_tier} is not above "
-                    f"{from_tier}. Use an assignment to move it sideways.",
+                    f"Ticket {t.ref}: to_tier {to_tier} is not above {from_tier}; an "
+                    "escalation goes up a tier (use an assignment to move it sideways).",
                     {"ticket": t.ref, "field": "to_tier"},
                 )
             if review_by <= at:
                 raise InvalidInput(
-                    f"Ticket {t.ref}: the review time {review_by.isoformat()} must be after "
-                    "the escalation itself.",
+                    f"Ticket {t.ref}: review_by {review_by.isoformat()} must be after the "
+                    "escalation itself; say when the next tier will look at it.",
                     {"ticket": t.ref, "field": "review_by"},
                 )
             return replace(
@@ -304,7 +304,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:  # noqa: C901 - one case per
                 raise _refuse(t, event, "a rating comes after the ticket is resolved.")
             if not 1 <= score <= 5:
                 raise InvalidInput(
-                    f"Ticket {t.ref}: a rating is 1 to 5, not {score}.",
+                    f"Ticket {t.ref}: score must be 1 to 5, not {score}.",
                     {"ticket": t.ref, "field": "score"},
                 )
             return replace(t, rating=score, rating_comment=p.comment)

@@ -115,12 +115,15 @@ def record_in(
     by: str,
     at: datetime,
     now: datetime,
-) -> Ticket:
+) -> tuple[Ticket, Event]:
     """Apply one command to an existing ticket inside ``tx``."""
     _require_aware(at)
     _, ticket = tx.load(ref, for_update=True)
+    if at == now and at < ticket.updated_at:
+        # A live write after the system clock stepped back: keep history in order.
+        at = ticket.updated_at
     event = Event(at=at, by=by, payload=to_payload(cmd, ticket, matrix))
-    return tx.append(ref, event, now=now)
+    return tx.append(ref, event, now=now), event
 
 
 def do_open(
@@ -144,7 +147,7 @@ def do_record(
     *,
     by: str,
     now: datetime,
-) -> Ticket:
+) -> tuple[Ticket, Event]:
     """Apply one command to a ticket now and commit it before returning."""
     with store.writing() as tx:
         return record_in(tx, matrix, ref, cmd, by=by, at=now, now=now)

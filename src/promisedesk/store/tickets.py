@@ -175,9 +175,10 @@ class TicketTx:
     # -- writes --------------------------------------------------------------
     def create(self, ticket: Ticket, opened: Event, *, ref: str | None, now: datetime) -> Ticket:
         """Store a new ticket and its ``opened`` event; give it a ref if none was asked."""
-        if ref is not None and self.conn.execute(
-            select(tickets.c.id).where(tickets.c.ref == ref)
-        ).first():
+        if (
+            ref is not None
+            and self.conn.execute(select(tickets.c.id).where(tickets.c.ref == ref)).first()
+        ):
             raise Conflict(
                 f"A ticket with the reference {ref!r} exists already; pick another "
                 "reference or post to the existing ticket.",

@@ -65,9 +65,7 @@ def upgrade() -> None:
         sa.Column("data", sa.Text, nullable=False),
         sa.Column("recorded_at", UTCDateTime, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_events"),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name="fk_events_ticket_id_tickets"
-        ),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name="fk_events_ticket_id_tickets"),
         sa.UniqueConstraint("ticket_id", "seq", name="uq_events_ticket_id_seq"),
     )
     _forbid_event_changes()

@@ -1,0 +1,338 @@
+"""The ``promisedesk`` command: set up, serve, replay, export and look at tickets.
+
+Each command parses its options, calls one service and formats the result. Errors
+are one line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+
+from promisedesk.bootstrap import Desk, build
+from promisedesk.config import DEFAULT_POLICY_TEXT, Settings
+from promisedesk.domain.errors import PromisedeskError
+from promisedesk.services import replay as replay_svc
+from promisedesk.services import tickets as ticket_svc
+from promisedesk.store.tickets import TicketFilter
+
+app = typer.Typer(
+    help="Promisedesk: a service desk that keeps track of every promise made to a customer.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+tickets_app = typer.Typer(help="Look at tickets.", no_args_is_help=True)
+app.add_typer(tickets_app, name="tickets")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    """Output formats of the listing commands."""
+
+    table = "table"
+    json = "json"
+
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        envvar="PROMISEDESK_DATABASE_URL",
+        help="SQLAlchemy URL. Default: sqlite:///promisedesk.db in the working directory.",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="PROMISEDESK_CONFIG_PATH",
+        help="The policy file. Default: promisedesk.toml in the working directory.",
+        show_default=False,
+    ),
+]
+
+
+def _settings(database_url: str | None, config: Path | None, **more: Any) -> Settings:
+    values: dict[str, Any] = {k: v for k, v in more.items() if v is not None}
+    if database_url:
+        values["database_url"] = database_url
+    if config:
+        values["config_path"] = config
+    return Settings(**values)
+
+
+def _desk(database_url: str | None, config: Path | None, **more: Any) -> Desk:
+    return build(_settings(database_url, config, **more))
+
+
+@app.command()
+def init(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option(help="Overwrite an existing policy file.")] = False,
+) -> None:
+    """Write a commented policy file and create the database."""
+    settings = _settings(database_url, config)
+    path = settings.config_path
+    if path.exists() and not force:
+        err.print(f"[yellow]{path} exists; keeping it (pass --force to overwrite).[/]")
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(DEFAULT_POLICY_TEXT, encoding="utf-8")
+        out.print(f"Wrote the policy file {path}")
+    desk = build(settings)
+    desk.close()
+    out.print(f"Database ready at {settings.database_url}")
+    out.print("Next: [bold]promisedesk serve[/], then open http://127.0.0.1:8000/docs")
+
+
+@app.command()
+def serve(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Web worker processes.")] = None,
+) -> None:
+    """Serve the API (one process; later parts add pages, watcher and mail)."""
+    settings = _settings(database_url, config, host=host, port=port, workers=workers)
+    # Migrate once here, so workers never race each other over the schema.
+    build(settings).close()
+    _run_server(settings)
+
+
+def _run_server(settings: Settings) -> None:
+    import uvicorn
+
+    os.environ["PROMISEDESK_DATABASE_URL"] = settings.database_url
+    os.environ["PROMISEDESK_CONFIG_PATH"] = str(settings.config_path.resolve())
+    os.environ["PROMISEDESK_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
+    os.environ["PROMISEDESK_SQLITE_SYNCHRONOUS"] = settings.sqlite_synchronous
+    err.print(f"Promisedesk listening on http://{settings.host}:{settings.port}  (Ctrl-C stops)")
+    uvicorn.run(
+        "promisedesk.web.app:app_from_environment",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve the demo on.")] = 8000,
+    folder: Annotated[
+        Path | None, typer.Option(help="Where to put the demo (default: a new temp folder).")
+    ] = None,
+    serve_it: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve after loading (default) or stop.")
+    ] = True,
+) -> None:
+    """Set up a demo desk with a realistic day of tickets, and serve it."""
+    from promisedesk.demo import day_of_tickets
+
+    where = folder or Path(tempfile.mkdtemp(prefix="promisedesk-demo-"))
+    where.mkdir(parents=True, exist_ok=True)
+    settings = Settings(
+        database_url=f"sqlite:///{where / 'promisedesk.db'}",
+        config_path=where / "promisedesk.toml",
+        port=port,
+    )
+    settings.config_path.write_text(DEFAULT_POLICY_TEXT, encoding="utf-8")
+    desk = build(settings)
+    now = desk.clock.now()
+    lines = [json.dumps(line) for line in day_of_tickets(now)]
+    report = replay_svc.do_replay(desk.store, desk.policy.matrix, lines, now=now)
+    desk.close()
+    out.print(f"Demo desk in {where}: {report.tickets_opened} tickets, {report.applied} events.")
+    out.print(f"Address: http://{settings.host}:{port}/docs  (API at /api/tickets)")
+    if serve_it:
+        _run_server(settings)
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(help="An event log, one JSON object per line.")],
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Skip bad lines (reported) instead of stopping.")
+    ] = False,
+) -> None:
+    """Apply an event log through the same code the API uses (docs/event-log.md)."""
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="FILE")
+    desk = _desk(database_url, config)
+    size = file.stat().st_size
+    progress = Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    with progress, file.open("rb") as fh:
+        task = progress.add_task("replay", total=size)
+        report = replay_svc.do_replay(
+            desk.store,
+            desk.policy.matrix,
+            fh,
+            now=desk.clock.now(),
+            skip_invalid=skip_invalid,
+            progress=lambda n: progress.advance(task, n),
+        )
+    desk.close()
+    for bad in report.skipped[:20]:
+        err.print(f"skipped line {bad.number}: {bad.reason}", markup=False, highlight=False)
+    if len(report.skipped) > 20:
+        err.print(f"... and {len(report.skipped) - 20} more skipped lines")
+    out.print(
+        f"Applied {report.applied} events ({report.tickets_opened} tickets opened); "
+        f"skipped {len(report.skipped)} invalid lines."
+    )
+
+
+@app.command()
+def export(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write every event as an event log (the format replay reads)."""
+    desk = _desk(database_url, config)
+    sink = output.open("wb") if output else sys.stdout.buffer
+    try:
+        for line in replay_svc.export_lines(desk.store):
+            sink.write(line + b"\n")
+    finally:
+        if output:
+            sink.close()
+        else:
+            sink.flush()
+        desk.close()
+
+
+@tickets_app.command("list")
+def tickets_list(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    status: Annotated[list[str] | None, typer.Option(help="Only this status (repeatable).")] = None,
+    priority: Annotated[list[str] | None, typer.Option(help="Only this priority.")] = None,
+    assignee: Annotated[str | None, typer.Option(help="Only this agent's.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team's.")] = None,
+    requester: Annotated[str | None, typer.Option(help="Only this requester's.")] = None,
+    text: Annotated[str | None, typer.Option(help="Text in subject or description.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """List tickets, newest first."""
+    from promisedesk.web.api.schemas import TicketOut
+
+    desk = _desk(database_url, config)
+    f = TicketFilter(status, priority, assignee, team, requester, text)
+    with desk.store.reading() as tx:
+        rows = [TicketOut.of(r) for r in tx.list(f, after_id=None, limit=limit)]
+    desk.close()
+    if fmt == Format.json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
+        return
+    table = Table("ref", "priority", "status", "subject", "requester", "assignee", "updated")
+    for r in rows:
+        table.add_row(
+            r.ref,
+            r.priority,
+            r.status,
+            r.subject,
+            r.requester,
+            r.assignee or "-",
+            r.updated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    out.print(table)
+
+
+@tickets_app.command("show")
+def tickets_show(
+    ref: Annotated[str, typer.Argument(help="The ticket's reference, e.g. PD-12.")],
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """Show one ticket and its timeline."""
+    from promisedesk.web.api.schemas import TicketDetailOut, TimelineEntry
+
+    desk = _desk(database_url, config)
+    view = ticket_svc.get_ticket(desk.store, ref)
+    desk.close()
+    ticket = TicketDetailOut.of(view.ticket)
+    timeline = [TimelineEntry.of(s) for s in view.timeline]
+    if fmt == Format.json:
+        data = {
+            "ticket": ticket.model_dump(mode="json"),
+            "timeline": [e.model_dump(mode="json") for e in timeline],
+        }
+        out.print_json(json.dumps(data))
+        return
+    out.print(f"[bold]{ticket.ref}[/] {ticket.subject}", highlight=False)
+    out.print(
+        f"{ticket.priority} · {ticket.status} · tier {ticket.tier} · "
+        f"requester {ticket.requester} · assignee {ticket.assignee or '-'}",
+        highlight=False,
+    )
+    table = Table("#", "at (UTC)", "by", "event", "details")
+    for e in timeline:
+        details = "; ".join(f"{k}={v}" for k, v in e.data.items() if v not in ("", None, {}))
+        table.add_row(str(e.seq), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.by, e.type, details)
+    out.print(table)
+
+
+def _mount_optional() -> None:
+    try:
+        from promisedesk.cli_sla import sla_app
+    except ImportError:  # pragma: no cover - the SLA commands ship with the package
+        return
+    app.add_typer(sla_app, name="sla")
+
+
+_mount_optional()
+
+
+def main() -> None:
+    """Entry point: run the command, turning known errors into one line."""
+    try:
+        app()
+    except PromisedeskError as exc:
+        err.print(f"error: {exc.message}", markup=False, highlight=False)
+        for problem in exc.details.get("problems", [])[1:]:
+            err.print(f"error: {problem}", markup=False, highlight=False)
+        raise SystemExit(1) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        err.print(f"error: the database refused the operation: {reason}", markup=False)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        err.print(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Bad input gets the documented error, never a 500, and changes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.test_tickets_api import NEW, open_ticket
+
+
+def snapshot(client: TestClient) -> Any:
+    return client.get("/api/tickets?limit=200").json(), [
+        client.get(f"/api/tickets/{t['ref']}").json()
+        for t in client.get("/api/tickets?limit=200").json()["items"]
+    ]
+
+
+def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == {"code", "message", "details"}
+    assert body["code"] == code
+    assert isinstance(body["message"], str) and body["message"]
+    assert isinstance(body["details"], dict)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code", "field"),
+    [
+        (
+            "post",
+            "/api/tickets",
+            {"content": b'{"subject": "x",', "headers": {"content-type": "application/json"}},
+            400,
+            "malformed_json",
+            None,
+        ),
+        ("post", "/api/tickets", {"json": {**NEW, "impact": 3}}, 422, "invalid_input", "impact"),
+        ("post", "/api/tickets", {"json": {**NEW, "subject": ""}}, 422, "invalid_input", "subject"),
+        (
+            "post",
+            "/api/tickets",
+            {"json": {**NEW, "colour": "red"}},
+            422,
+            "invalid_input",
+            "colour",
+        ),
+        ("post", "/api/tickets", {"json": {"subject": "x"}}, 422, "invalid_input", "requester"),
+        ("post", "/api/tickets", {"json": [1, 2]}, 422, "invalid_input", None),
+        (
+            "post",
+            "/api/tickets/PD-1/rating",
+            {"json": {"score": "5"}},
+            422,
+            "invalid_input",
+            "score",
+        ),
+        (
+            "post",
+            "/api/tickets/PD-1/replies",
+            {"json": {"body": "x", "next_update_at": "2026-12-01T10:00:00"}},
+            422,
+            "invalid_input",
+            "next_update_at",
+        ),
+        ("post", "/api/tickets/PD-1/close", {"json": {}}, 409, "transition_refused", None),
+        (
+            "post",
+            "/api/tickets/PD-1/status",
+            {"json": {"status": "resolved"}},
+            409,
+            "transition_refused",
+            None,
+        ),
+        (
+            "post",
+            "/api/tickets/PD-1/escalate",
+            {
+                "json": {
+                    "to_tier": "L1",
+                    "done": "x",
+                    "reason": "y",
+                    "review_by": "2027-01-01T00:00:00Z",
+                }
+            },
+            422,
+            "invalid_input",
+            "to_tier",
+        ),
+        ("post", "/api/tickets/PD-404/notes", {"json": {"body": "x"}}, 404, "unknown_ticket", None),
+        ("get", "/api/tickets/PD-404", {}, 404, "unknown_ticket", None),
+        ("get", "/api/tickets?limit=0", {}, 422, "invalid_input", "limit"),
+        ("get", "/api/tickets?cursor=!!", {}, 422, "invalid_input", "cursor"),
+        ("delete", "/api/tickets/PD-1", {}, 405, "method_not_allowed", None),
+        ("get", "/nowhere", {}, 404, "not_found", None),
+        (
+            "post",
+            "/api/tickets",
+            {"json": {**NEW, "description": "x" * 70_000}},
+            413,
+            "body_too_large",
+            None,
+        ),
+    ],
+)
+def test_bad_input(
+    client: TestClient,
+    method: str,
+    path: str,
+    kwargs: dict[str, Any],
+    status: int,
+    code: str,
+    field: str | None,
+) -> None:
+    open_ticket(client)
+    before = snapshot(client)
+    body = assert_error(getattr(client, method)(path, **kwargs), status, code)
+    if field:
+        assert field in body["message"]
+        assert any(e["field"] == field for e in body["details"]["errors"]) or (
+            body["details"].get("field") == field
+        )
+    assert snapshot(client) == before
+
+
+def test_refused_transition_names_ticket_status_and_remedy(client: TestClient) -> None:
+    open_ticket(client)
+    body = assert_error(client.post("/api/tickets/PD-1/close", json={}), 409, "transition_refused")
+    assert body["message"] == (
+        "Ticket PD-1 cannot take 'closed' while it is new: resolve it first (with a summary), "
+        "then close it."
+    )
+    assert body["details"] == {
+        "ticket": "PD-1",
+        "status": "new",
+        "event": "closed",
+        "hint": "resolve it first (with a summary), then close it.",
+    }
+
+
+def test_chunked_oversize_body_is_413(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(100):
+            yield b"x" * 1024
+
+    r = client.post("/api/tickets", content=chunks(), headers={"content-type": "application/json"})
+    assert_error(r, 413, "body_too_large")
+
+
+def test_error_shape_is_pinned_in_openapi(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schema = spec["components"]["schemas"]["ErrorOut"]
+    assert sorted(schema["required"]) == ["code", "details", "message"]
+    post = spec["paths"]["/api/tickets/{ref}/close"]["post"]["responses"]
+    assert {"404", "409", "422"} <= set(post)
