@@ -125,7 +125,7 @@ def test_refused_transitions_name_ticket_status_and_remedy(
 
 def test_refused_message_matches_house_example() -> None:
     t = step(step(opened("PD-4711"), 1, ev.Resolved("x")), 2, ev.Closed())
-    with pytest.raises(TransitionRefused, match="PD-4711 .* closed: reopen it first"):
+    with pytest.raises(TransitionRefused, match=r"PD-4711 .* closed: reopen it first"):
         step(t, 3, ev.StatusChanged(Status.waiting_on_customer))
 
 

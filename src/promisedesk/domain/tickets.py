@@ -156,7 +156,7 @@ def apply(t: Ticket, event: Event) -> Ticket:
     return replace(new, version=t.version + 1, updated_at=max(t.updated_at, event.at))
 
 
-def _transition(t: Ticket, event: Event) -> Ticket:  # noqa: C901 - one case per event type
+def _transition(t: Ticket, event: Event) -> Ticket:
     p = event.payload
     at = event.at
     match p:
