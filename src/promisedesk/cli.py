@@ -159,7 +159,7 @@ def demo(
     desk = build(settings)
     now = desk.clock.now()
     lines = [json.dumps(line) for line in day_of_tickets(now)]
-    report = replay_svc.do_replay(desk.store, desk.policy.matrix, lines, now=now)
+    report = replay_svc.do_replay(desk.store, desk.policy, lines, now=now)
     desk.close()
     out.print(f"Demo desk in {where}: {report.tickets_opened} tickets, {report.applied} events.")
     out.print(f"Address: http://{settings.host}:{port}/docs  (API at /api/tickets)")
@@ -193,7 +193,7 @@ def replay(
         task = progress.add_task("replay", total=size)
         report = replay_svc.do_replay(
             desk.store,
-            desk.policy.matrix,
+            desk.policy,
             fh,
             now=desk.clock.now(),
             skip_invalid=skip_invalid,
@@ -305,15 +305,47 @@ def tickets_show(
     out.print(table)
 
 
-def _mount_optional() -> None:
-    try:
-        from promisedesk.cli_sla import sla_app
-    except ImportError:  # pragma: no cover - the SLA commands ship with the package
+def sla_show(
+    config: ConfigOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """Show the published SLA: channels, hours and each priority's targets in words."""
+    from promisedesk.config import load_policy
+    from promisedesk.services.sla import published_sla
+
+    policy = load_policy(_settings(None, config).config_path)
+    data = published_sla(
+        policy.sla,
+        policy.published.intro,
+        policy.published.channels,
+        policy.raw.get("calendars", {}),
+    )
+    if fmt == Format.json:
+        out.print_json(json.dumps(data))
         return
+    if data["intro"]:
+        out.print(data["intro"], highlight=False)
+    if data["channels"]:
+        out.print("Reach us: " + "; ".join(data["channels"]), highlight=False)
+    for name, text in data["hours"].items():
+        out.print(f"Hours ({name}): {text}", highlight=False)
+    for p in data["policies"]:
+        scope = ", ".join(p["services"] + p["customer_groups"]) or "all tickets"
+        out.print(f"\n[bold]Policy {p['name']}[/] ({scope})")
+        for priority, rows in p["priorities"].items():
+            out.print(f"  [bold]{priority}[/]")
+            for row in rows:
+                out.print(f"    {row['words']}", highlight=False)
+
+
+def _mount_sla() -> None:
+    from promisedesk.cli_sla import sla_app
+
+    sla_app.command("show")(sla_show)
     app.add_typer(sla_app, name="sla")
 
 
-_mount_optional()
+_mount_sla()
 
 
 def main() -> None:

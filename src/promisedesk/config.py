@@ -9,15 +9,28 @@ in ``docs/configuration.md``; a test keeps the two in step.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from promisedesk.calendar_config import CalendarConfigError, load_calendars
+from promisedesk.domain.calendars import Calendar
+from promisedesk.domain.commitments import WatchPolicy
 from promisedesk.domain.errors import ConfigError
 from promisedesk.domain.priority import DEFAULT_MATRIX, LEVELS, Level, Priority, PriorityMatrix
+from promisedesk.domain.sla import SlaBook
+from promisedesk.sla_config import (
+    PublishedTable,
+    SlaConfigError,
+    load_sla,
+    load_watch,
+    published,
+)
 
 
 class Settings(BaseSettings):
@@ -57,8 +70,10 @@ class _PriorityTable(_Strict):
 
 
 class _PolicyFile(_Strict):
+    # Calendars and SLA are validated by their own loaders, which name each key.
     priority: _PriorityTable = Field(default_factory=_PriorityTable)
     calendars: dict[str, Any] = Field(default_factory=dict)
+    sla: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,10 @@ class Policy:
     """The parts of the policy file the services use."""
 
     matrix: PriorityMatrix
+    calendars: Mapping[str, Calendar]
+    sla: SlaBook
+    watch: WatchPolicy
+    published: PublishedTable
     raw: dict[str, Any]
 
 
@@ -100,28 +119,55 @@ def _matrix(table: _PriorityTable, source: str) -> PriorityMatrix:
     return PriorityMatrix(cells)
 
 
+def _refuse(problems: list[str]) -> ConfigError:
+    return ConfigError(problems[0], {"problems": problems})
+
+
 def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     """Validate a parsed policy file; ``ConfigError`` lists every problem."""
     try:
         parsed = _PolicyFile.model_validate(data)
     except ValidationError as exc:
-        problems = _explain(exc, source)
-        raise ConfigError(problems[0], {"problems": problems}) from None
-    return Policy(matrix=_matrix(parsed.priority, source), raw=data)
+        raise _refuse(_explain(exc, source)) from None
+    try:
+        calendars = load_calendars(data)
+    except CalendarConfigError as exc:
+        raise _refuse([f"{source}: {m}" for m in exc.messages]) from None
+    try:
+        book = load_sla(data, calendars)
+    except SlaConfigError as exc:
+        raise _refuse([f"{source}: {m}" for m in exc.messages]) from None
+    return Policy(
+        matrix=_matrix(parsed.priority, source),
+        calendars=calendars,
+        sla=book,
+        watch=load_watch(data),
+        published=published(data),
+        raw=data,
+    )
+
+
+@lru_cache(maxsize=16)
+def _parse_text(text: str, source: str) -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _refuse([f"{source}: not valid TOML ({exc}); fix the line it names"]) from None
+    return parse_policy(data, source)
 
 
 def load_policy(path: Path) -> Policy:
-    """Read and validate the policy file; a missing file means the defaults."""
+    """Read and validate the policy file; a missing file means the built-in defaults.
+
+    Parsed files are cached by content: holiday tables take a moment to expand.
+    """
     if not path.exists():
-        return parse_policy({}, str(path))
+        return _parse_text(DEFAULT_POLICY_TEXT, "built-in defaults")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid TOML ({exc}); fix the line it names",
-            {"problems": [f"{path}: {exc}"]},
-        ) from None
-    return parse_policy(data, str(path))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _refuse([f"{path}: cannot be read ({exc})"]) from None
+    return _parse_text(text, str(path))
 
 
 DEFAULT_POLICY_TEXT = """\
@@ -152,4 +198,55 @@ closed = []
 [calendars.always]
 timezone = "UTC"
 hours.all = ["00:00-24:00"]
+
+# Service level targets. Each target counts business time on the calendar it names
+# and, unless `pause_when` says otherwise, does not count time spent waiting on the
+# customer (acknowledge never pauses). Durations are like "15m", "4h", "1h30m".
+# Policies are tried in order; the first whose services / customer_groups match
+# (empty lists match everything) and that has targets for the priority applies.
+[sla.published]
+intro = "What you can expect from the IT service desk."
+channels = ["Web portal", "Email", "Phone during office hours"]
+
+# The watcher warns the owner this long before a commitment falls due ...
+[sla.warn_before]
+acknowledge = "5m"
+first_response = "10m"
+next_update = "15m"
+resolve = "1h"
+escalation_review = "15m"
+callback = "10m"
+
+# ... and when one breaks, tells the team lead and raises the escalation level.
+[sla.on_breach]
+notify_lead = true
+raise_escalation_level = true
+kinds = ["first_response", "next_update", "resolve", "escalation_review"]
+
+[[sla.policies]]
+name = "standard"
+
+[sla.policies.targets.P1]
+acknowledge    = { within = "15m", calendar = "always" }
+first_response = { within = "30m", calendar = "always" }
+update_cadence = { within = "1h",  calendar = "always" }
+resolve        = { within = "4h",  calendar = "always" }
+
+[sla.policies.targets.P2]
+acknowledge    = { within = "30m", calendar = "always" }
+first_response = { within = "1h",  calendar = "office" }
+update_cadence = { within = "2h",  calendar = "office" }
+resolve        = { within = "8h",  calendar = "office" }
+
+[sla.policies.targets.P3]
+acknowledge    = { within = "1h",  calendar = "always" }
+first_response = { within = "4h",  calendar = "office" }
+update_cadence = { within = "8h",  calendar = "office" }
+resolve        = { within = "24h", calendar = "office" }
+
+[sla.policies.targets.P4]
+acknowledge    = { within = "1h",  calendar = "always" }
+first_response = { within = "8h",  calendar = "office" }
+update_cadence = { within = "16h", calendar = "office" }
+resolve        = { within = "40h", calendar = "office" }
 """

@@ -25,7 +25,7 @@ def utc(s: str) -> datetime:
 
 
 def replay(desk: Desk, lines: list[bytes], **kw: Any):  # type: ignore[no-untyped-def]
-    return do_replay(desk.store, desk.policy.matrix, lines, now=NOW, **kw)
+    return do_replay(desk.store, desk.policy, lines, now=NOW, **kw)
 
 
 def test_default_replay_stops_at_refused_transition_and_commits_nothing(desk: Desk) -> None:

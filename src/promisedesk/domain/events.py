@@ -44,6 +44,7 @@ class Opened:
     urgency: Level
     priority: Priority
     triage: Mapping[str, str] = field(default_factory=dict)
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,33 @@ class Rated:
     comment: str = ""
 
 
+@dataclass(frozen=True)
+class CallbackScheduled:
+    """An agent promised to call the customer back by ``due_at``."""
+
+    TYPE: ClassVar[str] = "callback_scheduled"
+    due_at: datetime
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CallbackMade:
+    """The promised call took place."""
+
+    TYPE: ClassVar[str] = "callback_made"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class BreachEscalated:
+    """The watcher escalated a broken commitment per policy (lead told, level raised)."""
+
+    TYPE: ClassVar[str] = "breach_escalated"
+    commitment: str
+    kind: str
+    notify: str = ""
+
+
 Payload = (
     Opened
     | Acknowledged
@@ -189,6 +217,9 @@ Payload = (
     | Reopened
     | Closed
     | Rated
+    | CallbackScheduled
+    | CallbackMade
+    | BreachEscalated
 )
 
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
@@ -209,6 +240,9 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         Reopened,
         Closed,
         Rated,
+        CallbackScheduled,
+        CallbackMade,
+        BreachEscalated,
     )
 }
 
@@ -226,6 +260,8 @@ PUBLIC_TYPES = frozenset(
         "reopened",
         "closed",
         "rated",
+        "callback_scheduled",
+        "callback_made",
     }
 )
 

@@ -16,6 +16,9 @@ from promisedesk.domain.events import (
     TIERS,
     Acknowledged,
     Assigned,
+    BreachEscalated,
+    CallbackMade,
+    CallbackScheduled,
     Channel,
     Closed,
     CustomerReply,
@@ -299,6 +302,24 @@ def _transition(t: Ticket, event: Event) -> Ticket:
             if t.status != Status.resolved:
                 raise _refuse(t, event, "resolve it first (with a summary), then close it.")
             return replace(t, status=Status.closed, closed_at=at)
+        case CallbackScheduled(due_at=due_at):
+            if t.status == Status.closed:
+                raise _refuse(t, event, "reopen it first.")
+            if due_at <= at:
+                raise InvalidInput(
+                    f"Ticket {t.ref}: due_at {due_at.isoformat()} must be after the moment "
+                    "the callback is scheduled.",
+                    {"ticket": t.ref, "field": "due_at"},
+                )
+            return t
+        case CallbackMade():
+            if t.status == Status.closed:
+                raise _refuse(t, event, "reopen it first.")
+            return t
+        case BreachEscalated():
+            if t.status == Status.closed:
+                raise _refuse(t, event, "closed tickets are not escalated.")
+            return replace(t, escalation_level=t.escalation_level + 1)
         case Rated(score=score):
             if t.status not in (Status.resolved, Status.closed):
                 raise _refuse(t, event, "a rating comes after the ticket is resolved.")

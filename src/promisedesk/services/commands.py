@@ -39,6 +39,7 @@ class OpenTicket(Command):
     triage: dict[Annotated[str, StringConstraints(max_length=100)], Short] = Field(
         default_factory=dict, max_length=50
     )
+    service: Name | None = None
 
 
 class Acknowledge(Command):
@@ -140,6 +141,27 @@ class Rate(Command):
     comment: Text = ""
 
 
+class ScheduleCallback(Command):
+    """Promise to call the customer back by ``due_at``."""
+
+    due_at: AwareDatetime
+    note: Short = ""
+
+
+class RecordCallback(Command):
+    """The promised call took place."""
+
+    note: Short = ""
+
+
+class EscalateBreach(Command):
+    """The watcher's escalation of a broken commitment (system use)."""
+
+    commitment: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    kind: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    notify: Short = ""
+
+
 #: The command for each event type, as named in logs and the API.
 COMMANDS: dict[str, type[Command]] = {
     "opened": OpenTicket,
@@ -157,6 +179,9 @@ COMMANDS: dict[str, type[Command]] = {
     "reopened": Reopen,
     "closed": Close,
     "rated": Rate,
+    "callback_scheduled": ScheduleCallback,
+    "callback_made": RecordCallback,
+    "breach_escalated": EscalateBreach,
 }
 
 EventType = Literal[
@@ -175,4 +200,7 @@ EventType = Literal[
     "reopened",
     "closed",
     "rated",
+    "callback_scheduled",
+    "callback_made",
+    "breach_escalated",
 ]

@@ -17,10 +17,11 @@ from typing import Annotated, Any
 import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, ValidationError
 
+from promisedesk.config import Policy
 from promisedesk.domain.codec import payload_to_dict, to_utc_iso
 from promisedesk.domain.errors import InvalidInput, PromisedeskError
-from promisedesk.domain.priority import PriorityMatrix
 from promisedesk.services import commands as c
+from promisedesk.services.ledger import flush_ledgers
 from promisedesk.services.tickets import open_in, record_in
 from promisedesk.store.tickets import TicketStore, TicketTx
 
@@ -107,12 +108,12 @@ def parse_line(number: int, raw: str | bytes) -> LogLine:
     return LogLine(number, header.at, header.ticket, header.type, header.by, command)
 
 
-def apply_line(tx: TicketTx, matrix: PriorityMatrix, line: LogLine, now: datetime) -> bool:
+def apply_line(tx: TicketTx, policy: Policy, line: LogLine, now: datetime) -> bool:
     """Apply one parsed line; True when it opened a ticket."""
     if isinstance(line.command, c.OpenTicket):
-        open_in(tx, matrix, line.command, by=line.by, at=line.at, now=now, ref=line.ticket)
+        open_in(tx, policy, line.command, by=line.by, at=line.at, now=now, ref=line.ticket)
         return True
-    record_in(tx, matrix, line.ticket, line.command, by=line.by, at=line.at, now=now)
+    record_in(tx, policy, line.ticket, line.command, by=line.by, at=line.at, now=now)
     return False
 
 
@@ -124,14 +125,20 @@ def _numbered(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str | bytes]]
 
 def do_replay(
     store: TicketStore,
-    matrix: PriorityMatrix,
+    policy: Policy,
     lines: Iterable[str | bytes],
     *,
     now: datetime,
     skip_invalid: bool = False,
+    historical: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayReport:
-    """Apply every line of a log; see the module docstring for the failure rules."""
+    """Apply every line of a log; see the module docstring for the failure rules.
+
+    The ledger of every ticket touched is recomputed once, at the end, as of ``now``.
+    ``historical`` marks warnings and breaches already past as handled, so importing
+    history notifies nobody; pass False to have the watcher act on them.
+    """
     report = ReplayReport()
     with store.writing() as tx:
         for number, raw in _numbered(lines):
@@ -139,9 +146,9 @@ def do_replay(
                 line = parse_line(number, raw)
                 if skip_invalid:
                     with tx.conn.begin_nested():
-                        opened = apply_line(tx, matrix, line, now)
+                        opened = apply_line(tx, policy, line, now)
                 else:
-                    opened = apply_line(tx, matrix, line, now)
+                    opened = apply_line(tx, policy, line, now)
             except PromisedeskError as exc:
                 bad = BadLine(number, exc.message)
                 if not skip_invalid:
@@ -153,6 +160,7 @@ def do_replay(
                 report.tickets_opened += opened
             if progress is not None:
                 progress(len(raw) + 1)
+        flush_ledgers(tx, policy, now, historical=historical)
     return report
 
 

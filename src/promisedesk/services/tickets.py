@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from promisedesk.config import Policy
 from promisedesk.domain import events as ev
 from promisedesk.domain.errors import InvalidInput
 from promisedesk.domain.events import Event, Payload
-from promisedesk.domain.priority import PriorityMatrix
 from promisedesk.domain.tickets import Ticket, open_ticket
 from promisedesk.services import commands as c
+from promisedesk.services.ledger import flush_ledgers
 from promisedesk.store.tickets import StoredEvent, TicketStore, TicketTx
 
 
@@ -34,7 +35,7 @@ def _require_aware(at: datetime) -> None:
 
 def open_in(
     tx: TicketTx,
-    matrix: PriorityMatrix,
+    policy: Policy,
     cmd: c.OpenTicket,
     *,
     by: str,
@@ -44,7 +45,7 @@ def open_in(
 ) -> Ticket:
     """Open a ticket inside ``tx``; ``ref`` is kept when given (replayed logs)."""
     _require_aware(at)
-    priority = cmd.priority or matrix.priority_for(cmd.impact, cmd.urgency)
+    priority = cmd.priority or policy.matrix.priority_for(cmd.impact, cmd.urgency)
     opened = Event(
         at=at,
         by=by,
@@ -57,18 +58,19 @@ def open_in(
             urgency=cmd.urgency,
             priority=priority,
             triage=dict(cmd.triage),
+            service=cmd.service,
         ),
     )
     return tx.create(open_ticket(ref or "", opened), opened, ref=ref, now=now)
 
 
-def to_payload(cmd: c.Command, ticket: Ticket, matrix: PriorityMatrix) -> Payload:
+def to_payload(cmd: c.Command, ticket: Ticket, policy: Policy) -> Payload:
     """The event a command becomes, given the ticket it is applied to."""
     match cmd:
         case c.Acknowledge():
             return ev.Acknowledged(automatic=cmd.automatic, body=cmd.body)
         case c.Triage():
-            priority = cmd.priority or matrix.priority_for(cmd.impact, cmd.urgency)
+            priority = cmd.priority or policy.matrix.priority_for(cmd.impact, cmd.urgency)
             return ev.Triaged(impact=cmd.impact, urgency=cmd.urgency, priority=priority)
         case c.PublicReply():
             return ev.PublicReply(body=cmd.body, next_update_at=cmd.next_update_at)
@@ -103,12 +105,18 @@ def to_payload(cmd: c.Command, ticket: Ticket, matrix: PriorityMatrix) -> Payloa
             return ev.Closed(note=cmd.note)
         case c.Rate():
             return ev.Rated(score=cmd.score, comment=cmd.comment)
+        case c.ScheduleCallback():
+            return ev.CallbackScheduled(due_at=cmd.due_at, note=cmd.note)
+        case c.RecordCallback():
+            return ev.CallbackMade(note=cmd.note)
+        case c.EscalateBreach():
+            return ev.BreachEscalated(commitment=cmd.commitment, kind=cmd.kind, notify=cmd.notify)
     raise InvalidInput(f"'{type(cmd).__name__}' does not change a ticket")
 
 
 def record_in(
     tx: TicketTx,
-    matrix: PriorityMatrix,
+    policy: Policy,
     ref: str,
     cmd: c.Command,
     *,
@@ -122,35 +130,39 @@ def record_in(
     if at == now and at < ticket.updated_at:
         # A live write after the system clock stepped back: keep history in order.
         at = ticket.updated_at
-    event = Event(at=at, by=by, payload=to_payload(cmd, ticket, matrix))
+    event = Event(at=at, by=by, payload=to_payload(cmd, ticket, policy))
     return tx.append(ref, event, now=now), event
 
 
 def do_open(
     store: TicketStore,
-    matrix: PriorityMatrix,
+    policy: Policy,
     cmd: c.OpenTicket,
     *,
     by: str,
     now: datetime,
 ) -> Ticket:
-    """Open a ticket now and commit it before returning."""
+    """Open a ticket now, with its ledger, and commit it before returning."""
     with store.writing() as tx:
-        return open_in(tx, matrix, cmd, by=by, at=now, now=now)
+        ticket = open_in(tx, policy, cmd, by=by, at=now, now=now)
+        flush_ledgers(tx, policy, now)
+        return ticket
 
 
 def do_record(
     store: TicketStore,
-    matrix: PriorityMatrix,
+    policy: Policy,
     ref: str,
     cmd: c.Command,
     *,
     by: str,
     now: datetime,
 ) -> tuple[Ticket, Event]:
-    """Apply one command to a ticket now and commit it before returning."""
+    """Apply one command to a ticket now, update its ledger, commit before returning."""
     with store.writing() as tx:
-        return record_in(tx, matrix, ref, cmd, by=by, at=now, now=now)
+        result = record_in(tx, policy, ref, cmd, by=by, at=now, now=now)
+        flush_ledgers(tx, policy, now)
+        return result
 
 
 def get_ticket(store: TicketStore, ref: str) -> TicketView:

@@ -79,3 +79,46 @@ events = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("ticket_id", "seq"),
 )
+
+commitments = Table(
+    "commitments",
+    metadata,
+    Column("id", String(80), primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("ticket_ref", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("made_at", UTCDateTime, nullable=False),
+    Column("made_by", String(320), nullable=False),
+    Column("due_at", UTCDateTime),
+    Column("reason", Text, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("settled_at", UTCDateTime),
+    Column("settled_seq", Integer),
+    # Watcher state, not derived from events: kept across recomputation.
+    Column("warn_at", UTCDateTime),
+    Column("warned_at", UTCDateTime),
+    Column("breach_handled_at", UTCDateTime),
+    # The next instant the watcher must look at this row; NULL when nothing is left.
+    Column("sweep_at", UTCDateTime),
+    Index("ix_commitments_outcome_due_at", "outcome", "due_at"),
+    Index("ix_commitments_sweep_at", "sweep_at"),
+    Index("ix_commitments_ticket_id", "ticket_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("ticket_ref", String(64), nullable=False),
+    Column("commitment_id", String(80)),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_sent_at", "sent_at"),
+)

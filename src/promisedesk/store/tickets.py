@@ -95,6 +95,9 @@ class TicketTx:
         self.conn = conn
         self._postgres = conn.dialect.name == "postgresql"
         self._cache: dict[str, tuple[int, Ticket]] = {}
+        self._events: dict[str, list[Event]] = {}
+        #: Tickets written in this transaction whose ledger must be recomputed.
+        self.dirty: set[str] = set()
 
     # -- reads ---------------------------------------------------------------
     def load(self, ref: str, *, for_update: bool = False) -> tuple[int, Ticket]:
@@ -117,7 +120,14 @@ class TicketTx:
         history = self.history(ticket_id)
         state = fold(ref, (s.event for s in history))
         self._cache[ref] = (ticket_id, state)
+        self._events[ref] = [s.event for s in history]
         return ticket_id, state, history
+
+    def events_of(self, ref: str) -> tuple[int, list[Event]]:
+        """The row id and every event of a ticket (cached for this transaction)."""
+        if ref not in self._events:
+            self.load_with_history(ref)
+        return self._cache[ref][0], self._events[ref]
 
     def history(self, ticket_id: int) -> list[StoredEvent]:
         """Every event of the ticket, oldest first."""
@@ -194,6 +204,8 @@ class TicketTx:
         ticket = replace(ticket, ref=ref)
         self.conn.execute(insert(events).values(_event_row(ticket_id, 1, opened, now)))
         self._cache[ref] = (ticket_id, ticket)
+        self._events[ref] = [opened]
+        self.dirty.add(ref)
         return ticket
 
     def _fresh_ref(self, ticket_id: int) -> str:
@@ -208,17 +220,21 @@ class TicketTx:
     def append(self, ref: str, event: Event, *, now: datetime) -> Ticket:
         """Apply ``event`` to the ticket, store it and update the projection."""
         ticket_id, state = self.load(ref, for_update=True)
+        history = self.events_of(ref)[1]
         new = apply(state, event)
         self.conn.execute(insert(events).values(_event_row(ticket_id, new.version, event, now)))
         self.conn.execute(
             update(tickets).where(tickets.c.id == ticket_id).values(**_projection(new))
         )
         self._cache[ref] = (ticket_id, new)
+        history.append(event)
+        self.dirty.add(ref)
         return new
 
     def forget(self) -> None:
         """Drop cached states (after a savepoint rolled back)."""
         self._cache.clear()
+        self._events.clear()
 
 
 class TicketStore:

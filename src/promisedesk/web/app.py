@@ -8,7 +8,7 @@ from promisedesk import __version__
 from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
 from promisedesk.web import errors
-from promisedesk.web.api import tickets
+from promisedesk.web.api import sla, tickets
 from promisedesk.web.limits import BodySizeLimit
 
 
@@ -25,6 +25,7 @@ def create_app(desk: Desk) -> FastAPI:
     app.state.desk = desk
     errors.install(app)
     app.include_router(tickets.router)
+    app.include_router(sla.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -102,3 +102,28 @@ class ErrorOut(BaseModel):
     code: str
     message: str
     details: dict[str, Any]
+
+
+class TargetClockOut(BaseModel):
+    """One SLA target's clock."""
+
+    target: str
+    priority: str
+    calendar: str
+    target_seconds: int
+    status: str
+    started_at: datetime
+    due_at: datetime | None
+    stopped_at: datetime | None
+    time_left_seconds: int | None
+    failed_by_seconds: int | None
+    paused_seconds: int
+    breaches: int
+
+
+class TicketSlaOut(BaseModel):
+    """GET /api/tickets/{ref}/sla."""
+
+    ticket: str
+    now: datetime
+    targets: list[TargetClockOut]

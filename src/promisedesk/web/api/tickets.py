@@ -60,7 +60,7 @@ def open_ticket(
     body: c.OpenTicket, desk: DeskDep, actor: ActorDep, response: Response
 ) -> TicketOut:
     """Open a ticket. Priority comes from impact x urgency unless given."""
-    ticket = svc.do_open(desk.store, desk.policy.matrix, body, by=actor, now=desk.clock.now())
+    ticket = svc.do_open(desk.store, desk.policy, body, by=actor, now=desk.clock.now())
     response.headers["Location"] = f"/api/tickets/{ticket.ref}"
     response.headers.update(NO_STORE)
     return TicketOut.of(ticket)
@@ -126,7 +126,7 @@ def get_ticket(ref: str, desk: DeskDep, response: Response) -> TicketWithTimelin
 def _recorder(command: type[c.Command]) -> Callable[..., Recorded]:
     def record(ref: str, body: command, desk: DeskDep, actor: ActorDep, response: Response):  # type: ignore[no-untyped-def,valid-type]
         ticket, event = svc.do_record(
-            desk.store, desk.policy.matrix, ref, body, by=actor, now=desk.clock.now()
+            desk.store, desk.policy, ref, body, by=actor, now=desk.clock.now()
         )
         response.headers.update(NO_STORE)
         stored = StoredEvent(ticket.version, event)
@@ -150,6 +150,8 @@ WRITES: list[tuple[str, type[c.Command], str]] = [
     ("reopen", c.Reopen, "Reopen a resolved or closed ticket"),
     ("close", c.Close, "Close a resolved ticket"),
     ("rating", c.Rate, "Record the customer's satisfaction rating (1-5)"),
+    ("callbacks", c.ScheduleCallback, "Promise to call the customer back by a time"),
+    ("callbacks/made", c.RecordCallback, "Record that the promised call took place"),
 ]
 
 for _path, _command, _summary in WRITES:

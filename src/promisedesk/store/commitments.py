@@ -1,0 +1,188 @@
+"""The commitments projection and the outbox, written in the ticket's transaction.
+
+A ticket's ledger is recomputed from its events whenever it changes; rows are
+updated in place so that the watcher's own facts (``warned_at``,
+``breach_handled_at``) survive recomputation. ``sweep_at`` is the next instant the
+watcher must look at a row, indexed, so a sweep costs what is due, not what is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, update
+
+from promisedesk.domain.commitments import Commitment, Outcome
+from promisedesk.store.tables import commitments, outbox, tickets
+
+_DERIVED = (
+    "kind",
+    "source",
+    "made_at",
+    "made_by",
+    "due_at",
+    "reason",
+    "outcome",
+    "settled_at",
+    "settled_seq",
+)
+
+
+def _sweep_at(row: Mapping[str, Any]) -> datetime | None:
+    due = row["due_at"]
+    if row["outcome"] == Outcome.open.value and due is not None:
+        warn = row["warn_at"]
+        if row["warned_at"] is None and warn is not None and warn < due:
+            return warn  # type: ignore[no-any-return]
+        return due  # type: ignore[no-any-return]
+    if row["outcome"] == Outcome.broken.value and row["breach_handled_at"] is None:
+        settled: datetime | None = row["settled_at"] or due
+        return settled
+    return None
+
+
+def write_ledger(
+    conn: Connection,
+    ticket_id: int,
+    items: Sequence[Commitment],
+    warn_at: Mapping[str, datetime | None],
+    *,
+    now: datetime,
+    historical: bool = False,
+) -> None:
+    """Bring a ticket's commitment rows in line with its recomputed ledger.
+
+    ``historical`` (replay of old logs) marks warnings and breaches already in the
+    past as handled, so importing history does not notify anyone about it.
+    """
+    existing = {
+        r.id: r._mapping
+        for r in conn.execute(select(commitments).where(commitments.c.ticket_id == ticket_id))
+    }
+    inserts: list[dict[str, Any]] = []
+    for seq, c in enumerate(items, start=1):
+        row: dict[str, Any] = {
+            "kind": c.kind.value,
+            "source": c.source.value,
+            "made_at": c.made_at,
+            "made_by": c.made_by,
+            "due_at": c.due_at,
+            "reason": c.reason,
+            "outcome": c.outcome.value,
+            "settled_at": c.settled_at,
+            "settled_seq": c.settled_seq,
+            "warn_at": warn_at.get(c.id),
+        }
+        old = existing.get(c.id)
+        row["warned_at"] = old["warned_at"] if old else None
+        row["breach_handled_at"] = old["breach_handled_at"] if old else None
+        if historical:
+            if row["warned_at"] is None and row["warn_at"] is not None and row["warn_at"] <= now:
+                row["warned_at"] = now
+            if c.outcome == Outcome.broken and row["breach_handled_at"] is None:
+                row["breach_handled_at"] = now
+        row["sweep_at"] = _sweep_at(row)
+        if old is None:
+            inserts.append(
+                {"id": c.id, "ticket_id": ticket_id, "ticket_ref": c.ticket, "seq": seq, **row}
+            )
+        elif any(
+            old[k] != row[k]
+            for k in (*_DERIVED, "warn_at", "warned_at", "breach_handled_at", "sweep_at")
+        ):
+            conn.execute(update(commitments).where(commitments.c.id == c.id).values(**row))
+    if inserts:
+        conn.execute(insert(commitments), inserts)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Whose open commitments to list: an agent's, a team's, or everyone's."""
+
+    agent: str | None = None
+    team: str | None = None
+
+
+def read_ledger(conn: Connection, ticket_id: int) -> list[Any]:
+    """A ticket's commitment rows in the order they were made."""
+    return list(
+        conn.execute(
+            select(commitments)
+            .where(commitments.c.ticket_id == ticket_id)
+            .order_by(commitments.c.seq)
+        )
+    )
+
+
+def open_queue(conn: Connection, f: QueueFilter, limit: int) -> list[Any]:
+    """Open commitments with a due instant, soonest first, with their ticket's owner."""
+    q = (
+        select(
+            commitments,
+            tickets.c.subject,
+            tickets.c.requester,
+            tickets.c.assignee,
+            tickets.c.team,
+            tickets.c.priority,
+        )
+        .join(tickets, tickets.c.id == commitments.c.ticket_id)
+        .where(and_(commitments.c.outcome == Outcome.open.value, commitments.c.due_at.is_not(None)))
+        .order_by(commitments.c.due_at)
+        .limit(limit)
+    )
+    if f.agent is not None:
+        q = q.where(tickets.c.assignee == f.agent)
+    if f.team is not None:
+        q = q.where(tickets.c.team == f.team)
+    return list(conn.execute(q))
+
+
+def all_ledger_rows(conn: Connection) -> list[Any]:
+    """Every commitment row (for reports)."""
+    return list(
+        conn.execute(select(commitments).order_by(commitments.c.ticket_id, commitments.c.seq))
+    )
+
+
+def due_for_sweep(conn: Connection, now: datetime, limit: int) -> list[Any]:
+    """Rows whose warning or breach is due, oldest first, locked for this worker.
+
+    On PostgreSQL rows another worker holds are skipped (``SKIP LOCKED``), so several
+    workers share a sweep without waiting on each other or double-recording.
+    """
+    q = (
+        select(
+            commitments, tickets.c.assignee, tickets.c.team, tickets.c.priority, tickets.c.subject
+        )
+        .join(tickets, tickets.c.id == commitments.c.ticket_id)
+        .where(commitments.c.sweep_at <= now)
+        .order_by(commitments.c.sweep_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True, of=commitments)
+    return list(conn.execute(q))
+
+
+def mark(conn: Connection, commitment_id: str, **values: Any) -> None:
+    """Update watcher columns of one commitment row."""
+    conn.execute(update(commitments).where(commitments.c.id == commitment_id).values(**values))
+
+
+def enqueue(conn: Connection, **row: Any) -> bool:
+    """Add a notification unless one with the same ``dedupe_key`` exists."""
+    exists = conn.execute(
+        select(outbox.c.id).where(outbox.c.dedupe_key == row["dedupe_key"])
+    ).first()
+    if exists:
+        return False
+    conn.execute(insert(outbox).values(**row))
+    return True
+
+
+def outbox_rows(conn: Connection) -> list[Any]:
+    """Every notification, oldest first."""
+    return list(conn.execute(select(outbox).order_by(outbox.c.id)))
