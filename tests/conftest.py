@@ -7,6 +7,7 @@ PostgreSQL as well; ``.ci/run`` does. The PostgreSQL database is wiped per test.
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,14 +15,43 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from promisedesk.bootstrap import Desk, build
 from promisedesk.clock import FakeClock
 from promisedesk.config import Settings
 from promisedesk.store.engine import normalise_url
 
-PG_URL = os.environ.get("PROMISEDESK_TEST_DATABASE_URL")
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _session_database(url: str | None) -> str | None:
+    """A database of this test run's own, created next to the one configured.
+
+    Other runs (a developer's, a benchmark) may use the configured database at the
+    same time; a database per run keeps their schema resets from colliding.
+    """
+    if not url:
+        return None
+    base = make_url(normalise_url(url))
+    name = f"promisedesk_test_{os.getpid()}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+    def drop() -> None:
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+    atexit.register(drop)
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _session_database(os.environ.get("PROMISEDESK_TEST_DATABASE_URL"))
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

@@ -38,7 +38,11 @@ def build(
     """Make the engine (migrated to the current schema), the store and the policy."""
     engine = make_engine(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
     if migrate:
-        upgrade(engine)
+        try:
+            upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
     return Desk(
         settings=settings,
         engine=engine,

@@ -108,11 +108,18 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int | None, typer.Option(help="Web worker processes.")] = None,
+    watcher: Annotated[
+        bool, typer.Option("--watcher/--no-watcher", help="Run the ledger watcher too.")
+    ] = True,
 ) -> None:
-    """Serve the API (one process; later parts add pages, watcher and mail)."""
+    """Serve the API and run the ledger watcher, in one process."""
     settings = _settings(database_url, config, host=host, port=port, workers=workers)
     # Migrate once here, so workers never race each other over the schema.
-    build(settings).close()
+    desk = build(settings)
+    if watcher:
+        from promisedesk.worker import start_in_thread
+
+        start_in_thread(desk)
     _run_server(settings)
 
 
@@ -165,6 +172,93 @@ def demo(
     out.print(f"Address: http://{settings.host}:{port}/docs  (API at /api/tickets)")
     if serve_it:
         _run_server(settings)
+
+
+@app.command()
+def worker(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between sweeps.")] = 5.0,
+    once: Annotated[bool, typer.Option(help="Sweep once and exit.")] = False,
+) -> None:
+    """Run the ledger watcher alone: warnings before due, breaches, escalation."""
+    import threading
+
+    from promisedesk.worker import run_watcher
+
+    desk = _desk(database_url, config)
+    stop = threading.Event()
+
+    def show(report: Any) -> None:
+        if report.warned or report.breached or once:
+            err.print(
+                f"swept: {report.warned} warned, {report.breached} breached, "
+                f"{report.escalated} escalated"
+            )
+
+    try:
+        run_watcher(desk, stop, interval=interval, once=once, on_sweep=show)
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        desk.close()
+
+
+@app.command()
+def commitments(
+    ticket: Annotated[str, typer.Option("--ticket", help="The ticket's reference.")],
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """Print a ticket's promise ledger."""
+    from promisedesk.services.ledger import get_ledger
+    from promisedesk.web.api.schemas import CommitmentOut
+
+    desk = _desk(database_url, config)
+    items = [CommitmentOut.of(r) for r in get_ledger(desk.store, ticket)]
+    desk.close()
+    if fmt == Format.json:
+        out.print_json(json.dumps([i.model_dump(mode="json") for i in items]))
+        return
+    table = Table("id", "kind", "source", "made (UTC)", "due (UTC)", "outcome", "settled")
+    for i in items:
+        table.add_row(
+            i.id,
+            i.kind,
+            i.source,
+            _hm(i.made_at),
+            _hm(i.due_at) if i.due_at else "paused",
+            i.outcome,
+            _hm(i.settled_at) if i.settled_at else "-",
+        )
+    out.print(table)
+
+
+def _hm(at: Any) -> str:
+    return str(at.strftime("%m-%d %H:%M"))
+
+
+@app.command()
+def report(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """Print the ledger KPIs: update compliance, missed updates, SLA rates."""
+    from promisedesk.services.reports import kpi_report
+
+    desk = _desk(database_url, config)
+    data = kpi_report(desk.store, desk.clock.now())
+    desk.close()
+    if fmt == Format.json:
+        out.print_json(json.dumps(data))
+        return
+    table = Table("figure", "value")
+    for key, value in data.items():
+        shown = "-" if value is None else f"{value:.1%}" if isinstance(value, float) else value
+        table.add_row(key.replace("_", " "), str(shown))
+    out.print(table)
 
 
 @app.command()

@@ -8,6 +8,7 @@ breaches and applies the breach policy, each exactly once, in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -119,13 +120,27 @@ def _when(at: datetime) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def sweep(store: TicketStore, policy: Policy, now: datetime, *, limit: int = 1000) -> SweepReport:
-    """One watcher pass over what is due at ``now``, committed as one transaction."""
-    from promisedesk.services.tickets import record_in
+def sweep(
+    store: TicketStore,
+    policy: Policy,
+    now: datetime,
+    *,
+    limit: int = 1000,
+    step: Callable[[str], None] | None = None,
+) -> SweepReport:
+    """One watcher pass over what is due at ``now``, committed as one transaction.
 
+    ``step`` is told each stage ("claimed", "breach-recorded", "notified", "done") so
+    crash tests can stop the process between them; a crash anywhere before the commit
+    leaves nothing behind, and the next sweep does the work exactly once.
+    """
+    from promisedesk.services.tickets import record_in  # the two modules use each other
+
+    say = step or (lambda _stage: None)
     report = SweepReport()
     with store.writing() as tx:
         due = rows.due_for_sweep(tx.conn, now, limit)
+        say("claimed")
         for r in due:
             values: dict[str, Any] = {}
             warn_due = r.warn_at is not None and r.warned_at is None and r.warn_at <= now
@@ -153,6 +168,8 @@ def sweep(store: TicketStore, policy: Policy, now: datetime, *, limit: int = 100
                 values["outcome"] = Outcome.broken.value
                 values["settled_at"] = r.settled_at if r.outcome == "broken" else r.due_at
                 values["breach_handled_at"] = now
+                rows.mark(tx.conn, r.id, **values)
+                say("breach-recorded")
                 subject = f"[{r.ticket_ref}] missed: {r.kind.replace('_', ' ')}"
                 body = f"Was due {_when(r.due_at)}: {r.reason}. Ticket: {r.subject}"
                 rows.enqueue(
@@ -167,6 +184,7 @@ def sweep(store: TicketStore, policy: Policy, now: datetime, *, limit: int = 100
                     body=body,
                 )
                 report.breached += 1
+                say("notified")
                 if Kind(r.kind) in policy.watch.escalate_kinds:
                     if policy.watch.notify_lead:
                         rows.enqueue(
@@ -201,4 +219,5 @@ def sweep(store: TicketStore, policy: Policy, now: datetime, *, limit: int = 100
             values["sweep_at"] = rows._sweep_at(merged)
             rows.mark(tx.conn, r.id, **values)
         flush_ledgers(tx, policy, now)
+        say("done")
     return report

@@ -150,8 +150,10 @@ def all_ledger_rows(conn: Connection) -> list[Any]:
 def due_for_sweep(conn: Connection, now: datetime, limit: int) -> list[Any]:
     """Rows whose warning or breach is due, oldest first, locked for this worker.
 
-    On PostgreSQL rows another worker holds are skipped (``SKIP LOCKED``), so several
-    workers share a sweep without waiting on each other or double-recording.
+    On PostgreSQL the *ticket* rows are locked, with ``SKIP LOCKED``: a worker owns
+    every commitment of the tickets it claimed, so several workers share a sweep
+    without waiting on each other, double-recording, or deadlocking when a breach
+    rewrites a ticket's ledger. API writes lock the same ticket row first too.
     """
     q = (
         select(
@@ -163,7 +165,7 @@ def due_for_sweep(conn: Connection, now: datetime, limit: int) -> list[Any]:
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True, of=commitments)
+        q = q.with_for_update(skip_locked=True, of=tickets)
     return list(conn.execute(q))
 
 

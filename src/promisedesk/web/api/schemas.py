@@ -127,3 +127,89 @@ class TicketSlaOut(BaseModel):
     ticket: str
     now: datetime
     targets: list[TargetClockOut]
+
+
+class CommitmentOut(BaseModel):
+    """One commitment of the ledger."""
+
+    id: str
+    ticket: str
+    kind: str
+    source: str
+    made_at: datetime
+    made_by: str
+    due_at: datetime | None
+    reason: str
+    outcome: str
+    settled_at: datetime | None
+    settled_by_event: int | None
+    warned_at: datetime | None
+
+    @classmethod
+    def of(cls, r: Any) -> Self:
+        """From a stored row."""
+        return cls(
+            id=r.id,
+            ticket=r.ticket_ref,
+            kind=r.kind,
+            source=r.source,
+            made_at=r.made_at,
+            made_by=r.made_by,
+            due_at=r.due_at,
+            reason=r.reason,
+            outcome=r.outcome,
+            settled_at=r.settled_at,
+            settled_by_event=r.settled_seq,
+            warned_at=r.warned_at,
+        )
+
+
+class QueueItem(CommitmentOut):
+    """An open commitment in someone's queue, with its ticket."""
+
+    subject: str
+    requester: str
+    assignee: str | None
+    team: str | None
+    priority: str
+
+
+class PromiseLineOut(BaseModel):
+    """A line of the promised-vs-delivered log."""
+
+    id: str
+    kind: str
+    source: str
+    promised_at: datetime
+    promised_by: str
+    due_at: datetime | None
+    outcome: str
+    settled_at: datetime | None
+    how: str
+
+
+class ChecklistOut(BaseModel):
+    """The per-ticket expectations checklist."""
+
+    acknowledged_within_sla: bool | None
+    priority_confirmed: bool
+    specific_next_update_promised: bool
+    updates_on_cadence_kept: int
+    updates_on_cadence_due: int
+    closure_confirmed_by_customer: bool
+    promised_vs_delivered_logged: bool
+
+
+class KpiReport(BaseModel):
+    """The ledger KPIs (rates are 0..1, null where nothing fell due)."""
+
+    tickets: int
+    commitments: int
+    commitments_due: int
+    commitments_kept: int
+    commitments_broken: int
+    update_compliance_rate: float | None
+    missed_updates: int
+    acknowledged_within_sla_rate: float | None
+    first_response_within_sla_rate: float | None
+    resolved_within_sla_rate: float | None

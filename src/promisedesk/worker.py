@@ -1,0 +1,72 @@
+"""The watcher loop: sweeps the ledger every few seconds until told to stop.
+
+It runs inside ``promisedesk serve`` (a thread) and alone as ``promisedesk worker``.
+Several workers may run against PostgreSQL; rows are shared with SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+
+from promisedesk.bootstrap import Desk
+from promisedesk.services.ledger import SweepReport, sweep
+
+log = logging.getLogger("promisedesk.watcher")
+FAILPOINT_ENV = "PROMISEDESK_FAILPOINT"
+
+
+def failpoint_from_environment() -> Callable[[str], None] | None:
+    """For crash tests: SIGKILL this process when the sweep reaches the named stage."""
+    stage = os.environ.get(FAILPOINT_ENV)
+    if not stage:
+        return None
+
+    def maybe_die(reached: str) -> None:
+        if reached == stage:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return maybe_die
+
+
+def run_watcher(
+    desk: Desk,
+    stop: threading.Event,
+    *,
+    interval: float = 5.0,
+    batch: int = 1000,
+    once: bool = False,
+    on_sweep: Callable[[SweepReport], None] | None = None,
+) -> None:
+    """Sweep until ``stop`` is set; a full batch is followed at once by another."""
+    step = failpoint_from_environment()
+    while not stop.is_set():
+        try:
+            report = sweep(desk.store, desk.policy, desk.clock.now(), limit=batch, step=step)
+        except Exception:  # keep watching: one bad sweep must not end the loop
+            log.exception("watcher sweep failed; retrying in %.0f s", interval)
+            report = SweepReport()
+        if on_sweep is not None:
+            on_sweep(report)
+        if once:
+            return
+        busy = report.warned + report.breached >= batch
+        if not busy:
+            stop.wait(interval)
+
+
+def start_in_thread(desk: Desk, interval: float = 5.0) -> threading.Event:
+    """Run the watcher in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_watcher,
+        args=(desk, stop),
+        kwargs={"interval": interval},
+        name="promisedesk-watcher",
+        daemon=True,
+    )
+    thread.start()
+    return stop
