@@ -399,6 +399,154 @@ def tickets_show(
     out.print(table)
 
 
+templates_app = typer.Typer(help="Reply templates: list, show, render.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+class LintKind(StrEnum):
+    """Kinds of reply the linter knows."""
+
+    first_reply = "first_reply"
+    update = "update"
+    escalation = "escalation"
+    closure = "closure"
+    internal_note = "internal_note"
+
+
+def _instant(label: str, text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not ISO 8601", param_hint=label) from None
+    if at.tzinfo is None:
+        raise typer.BadParameter(
+            f"{text!r} has no UTC offset; write it like 2026-12-03T09:00:00+00:00",
+            param_hint=label,
+        )
+    return at
+
+
+@app.command("lint")
+def lint_command(
+    kind: Annotated[LintKind, typer.Option(help="What the reply is.")],
+    now: Annotated[str | None, typer.Option(help="When it is sent (ISO 8601 with offset).")] = None,
+    tz: Annotated[str | None, typer.Option(help="The customer's IANA time zone.")] = None,
+    cadence_minutes: Annotated[
+        int | None, typer.Option(min=1, help="Longest allowed gap to the next update.")
+    ] = None,
+    next_update: Annotated[
+        str | None, typer.Option(help="The reply's structured next-update time.")
+    ] = None,
+    config: ConfigOpt = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+) -> None:
+    """Lint a reply read from standard input; list findings and promised times."""
+    from datetime import timedelta
+
+    from promisedesk.clock import SystemClock
+    from promisedesk.config import load_policy
+    from promisedesk.services.composer import check_reply
+
+    policy = load_policy(_settings(None, config).config_path)
+    text = sys.stdin.read()
+    result = check_reply(
+        text,
+        kind=kind.value,
+        now=_instant("--now", now) if now else SystemClock().now(),
+        tz_name=tz or policy.desk.timezone,
+        cadence=timedelta(minutes=cadence_minutes) if cadence_minutes else None,
+        next_update_at=_instant("--next-update", next_update) if next_update else None,
+    )
+    data = {
+        "findings": [
+            {
+                "rule": f.rule,
+                "severity": f.severity,
+                "start": f.start,
+                "end": f.end,
+                "message": f.message,
+                "suggestion": f.suggestion,
+            }
+            for f in result.findings
+        ],
+        "promises": [{"due": p.due.isoformat(), "text": p.sentence} for p in result.promises],
+    }
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps(data) + "\n")
+        return
+    for f in result.findings:
+        out.print(f"[bold]{f.rule}[/] ({f.severity}) at {f.start}-{f.end}: {f.message}")
+        out.print(f"  instead: {f.suggestion}", highlight=False)
+    for p in result.promises:
+        out.print(f"promise: {p.due.isoformat()}  \u2190 {p.sentence}", highlight=False)
+    if not result.findings:
+        out.print("No findings.")
+
+
+@templates_app.command("list")
+def templates_list(config: ConfigOpt = None) -> None:
+    """List the templates and the placeholders each uses."""
+    from promisedesk.config import load_policy
+    from promisedesk.services.composer import templates
+
+    policy = load_policy(_settings(None, config).config_path)
+    ts = templates(policy)
+    table = Table("name", "language", "placeholders")
+    for name in ts.names():
+        t = ts.get(name, policy.desk.locale)
+        table.add_row(name, t.language, ", ".join(sorted(t.placeholders)))
+    out.print(table)
+
+
+@templates_app.command("show")
+def templates_show(
+    name: str,
+    config: ConfigOpt = None,
+    locale: Annotated[str | None, typer.Option(help="e.g. en_GB, de_DE")] = None,
+) -> None:
+    """Print a template's source."""
+    from promisedesk.config import load_policy
+    from promisedesk.services.composer import templates
+
+    policy = load_policy(_settings(None, config).config_path)
+    sys.stdout.write(templates(policy).get(name, locale or policy.desk.locale).source)
+
+
+@templates_app.command("render")
+def templates_render(
+    name: str,
+    values: Annotated[
+        list[str] | None, typer.Option("--set", help="placeholder=value (repeatable).")
+    ] = None,
+    now: Annotated[str | None, typer.Option(help="ISO 8601 with offset.")] = None,
+    tz: Annotated[str | None, typer.Option(help="The customer's IANA time zone.")] = None,
+    locale: Annotated[str | None, typer.Option(help="e.g. en_GB, de_DE")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Fill a template; values ending in _at are ISO 8601 instants."""
+    from promisedesk.clock import SystemClock
+    from promisedesk.config import load_policy
+    from promisedesk.services.composer import templates
+
+    policy = load_policy(_settings(None, config).config_path)
+    filled: dict[str, Any] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"{item!r}: write placeholder=value", param_hint="--set")
+        filled[key] = _instant(f"--set {key}", value) if key.endswith("_at") else value
+    text = templates(policy).render(
+        name,
+        filled,
+        now=_instant("--now", now) if now else SystemClock().now(),
+        tz_name=tz or policy.desk.timezone,
+        locale=locale or policy.desk.locale,
+    )
+    sys.stdout.write(text)
+
+
 def sla_show(
     config: ConfigOpt = None,
     fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from promisedesk.calendar_config import CalendarConfigError, load_calendars
@@ -69,8 +70,27 @@ class _PriorityTable(_Strict):
     matrix: dict[Level, list[Priority]] = Field(default_factory=dict)
 
 
+class DeskTable(_Strict):
+    """``[desk]``: who the desk is and the defaults for customers it knows little of."""
+
+    name: str = "IT Service Desk"
+    timezone: str = "UTC"
+    locale: str = "en_GB"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known IANA time zone") from None
+        return value
+
+
 class _PolicyFile(_Strict):
     # Calendars and SLA are validated by their own loaders, which name each key.
+    desk: DeskTable = Field(default_factory=DeskTable)
+    templates: dict[str, dict[str, Any]] = Field(default_factory=dict)
     priority: _PriorityTable = Field(default_factory=_PriorityTable)
     calendars: dict[str, Any] = Field(default_factory=dict)
     sla: dict[str, Any] = Field(default_factory=dict)
@@ -80,6 +100,7 @@ class _PolicyFile(_Strict):
 class Policy:
     """The parts of the policy file the services use."""
 
+    desk: DeskTable
     matrix: PriorityMatrix
     calendars: Mapping[str, Calendar]
     sla: SlaBook
@@ -138,6 +159,7 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     except SlaConfigError as exc:
         raise _refuse([f"{source}: {m}" for m in exc.messages]) from None
     return Policy(
+        desk=parsed.desk,
         matrix=_matrix(parsed.priority, source),
         calendars=calendars,
         sla=book,
@@ -174,6 +196,13 @@ DEFAULT_POLICY_TEXT = """\
 # Promisedesk policy file.
 # Everything the desk promises its customers is set here; `promisedesk serve`
 # reads it at start. Times are wall-clock in each calendar's own time zone.
+
+# Who the desk is, and the time zone and language used for customers whose own
+# are not known (replies are read and written in the customer's zone).
+[desk]
+name = "IT Service Desk"
+timezone = "Europe/London"
+locale = "en_GB"
 
 # Priority from impact x urgency (ITIL). One row per impact; the four columns are
 # urgency critical, high, medium, low. P1 is the most urgent.

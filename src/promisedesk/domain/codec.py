@@ -24,6 +24,8 @@ def to_utc_iso(at: datetime) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return to_utc_iso(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -39,6 +41,10 @@ def payload_to_dict(payload: Payload) -> dict[str, Any]:
 _CONVERTERS: dict[str, dict[str, Any]] = {}
 
 
+def _instants(values: list[str]) -> tuple[datetime, ...]:
+    return tuple(datetime.fromisoformat(v) for v in values)
+
+
 def _converters(cls: type[Payload]) -> dict[str, Any]:
     if cls.TYPE in _CONVERTERS:
         return _CONVERTERS[cls.TYPE]
@@ -46,6 +52,9 @@ def _converters(cls: type[Payload]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         hint = hints[f.name]
+        if typing.get_origin(hint) is tuple and typing.get_args(hint)[0] is datetime:
+            out[f.name] = _instants
+            continue
         args = typing.get_args(hint)
         base = next((a for a in args if a is not type(None)), hint) if args else hint
         if base is datetime:

@@ -68,11 +68,16 @@ class Triaged:
 
 @dataclass(frozen=True)
 class PublicReply:
-    """An agent wrote to the customer; ``next_update_at`` is the promised next update."""
+    """An agent wrote to the customer.
+
+    ``next_update_at`` is the structured next-update field; ``promised`` holds the
+    times the text itself commits to, read from it when the reply was sent.
+    """
 
     TYPE: ClassVar[str] = "public_reply"
     body: str
     next_update_at: datetime | None = None
+    promised: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)

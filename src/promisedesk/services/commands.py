@@ -58,10 +58,15 @@ class Triage(Command):
 
 
 class PublicReply(Command):
-    """A message to the customer, with the promised next update time if any."""
+    """A message to the customer, with the promised next update time if any.
+
+    ``promised`` (the times the text commits to) is read from the body when the
+    reply is recorded; an exported log carries it so replay gives the same ledger.
+    """
 
     body: Body
     next_update_at: AwareDatetime | None = None
+    promised: list[AwareDatetime] | None = Field(default=None, max_length=20)
 
 
 class CustomerReply(Command):

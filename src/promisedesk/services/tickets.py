@@ -14,6 +14,7 @@ from promisedesk.config import Policy
 from promisedesk.domain import events as ev
 from promisedesk.domain.errors import InvalidInput
 from promisedesk.domain.events import Event, Payload
+from promisedesk.domain.promises import extract_promises
 from promisedesk.domain.tickets import Ticket, open_ticket
 from promisedesk.services import commands as c
 from promisedesk.services.ledger import flush_ledgers
@@ -31,6 +32,11 @@ class TicketView:
 def _require_aware(at: datetime) -> None:
     if at.tzinfo is None:
         raise InvalidInput("an event's instant needs a UTC offset", {"field": "at"})
+
+
+def promises_in(text: str, at: datetime, tz_name: str) -> list[datetime]:
+    """The instants a reply's text commits to, read in the customer's zone."""
+    return [p.due for p in extract_promises(text, at, tz_name).promises]
 
 
 def open_in(
@@ -64,7 +70,7 @@ def open_in(
     return tx.create(open_ticket(ref or "", opened), opened, ref=ref, now=now)
 
 
-def to_payload(cmd: c.Command, ticket: Ticket, policy: Policy) -> Payload:
+def to_payload(cmd: c.Command, ticket: Ticket, policy: Policy, at: datetime) -> Payload:
     """The event a command becomes, given the ticket it is applied to."""
     match cmd:
         case c.Acknowledge():
@@ -73,7 +79,14 @@ def to_payload(cmd: c.Command, ticket: Ticket, policy: Policy) -> Payload:
             priority = cmd.priority or policy.matrix.priority_for(cmd.impact, cmd.urgency)
             return ev.Triaged(impact=cmd.impact, urgency=cmd.urgency, priority=priority)
         case c.PublicReply():
-            return ev.PublicReply(body=cmd.body, next_update_at=cmd.next_update_at)
+            promised = cmd.promised
+            if promised is None:
+                promised = promises_in(cmd.body, at, policy.desk.timezone)
+            return ev.PublicReply(
+                body=cmd.body,
+                next_update_at=cmd.next_update_at,
+                promised=tuple(sorted(x for x in promised if x > at)),
+            )
         case c.CustomerReply():
             return ev.CustomerReply(body=cmd.body)
         case c.InternalNote():
@@ -130,7 +143,7 @@ def record_in(
     if at == now and at < ticket.updated_at:
         # A live write after the system clock stepped back: keep history in order.
         at = ticket.updated_at
-    event = Event(at=at, by=by, payload=to_payload(cmd, ticket, policy))
+    event = Event(at=at, by=by, payload=to_payload(cmd, ticket, policy, at))
     return tx.append(ref, event, now=now), event
 
 

@@ -8,7 +8,7 @@ from promisedesk import __version__
 from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
 from promisedesk.web import errors
-from promisedesk.web.api import commitments, sla, tickets
+from promisedesk.web.api import commitments, composer, sla, tickets
 from promisedesk.web.limits import BodySizeLimit
 
 
@@ -27,6 +27,7 @@ def create_app(desk: Desk) -> FastAPI:
     app.include_router(tickets.router)
     app.include_router(sla.router)
     app.include_router(commitments.router)
+    app.include_router(composer.router)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
