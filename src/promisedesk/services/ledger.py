@@ -39,7 +39,16 @@ def flush_ledgers(tx: TicketTx, policy: Policy, now: datetime, *, historical: bo
         _, ticket = tx.load(ref)
         items = compute_ledger(ref, events, policy.sla, now)
         warn_at = {i.id: policy.watch.warn_at(i, ticket.priority) for i in items}
-        rows.write_ledger(tx.conn, ticket_id, items, warn_at, now=now, historical=historical)
+        rows.write_ledger(
+            tx.conn,
+            ticket_id,
+            items,
+            warn_at,
+            now=now,
+            historical=historical,
+            new_ticket=ref in tx.created,
+        )
+        tx.created.discard(ref)
     tx.dirty.clear()
 
 

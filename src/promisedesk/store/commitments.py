@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from promisedesk.domain.commitments import Commitment, Outcome
 from promisedesk.store.tables import commitments, outbox, tickets
@@ -44,6 +44,11 @@ def _sweep_at(row: Mapping[str, Any]) -> datetime | None:
     return None
 
 
+_SELECT_LEDGER = select(commitments).where(commitments.c.ticket_id == bindparam("tid"))
+_INSERT_COMMITMENT = insert(commitments)
+_UPDATE_COMMITMENT = update(commitments).where(commitments.c.id == bindparam("cid"))
+
+
 def write_ledger(
     conn: Connection,
     ticket_id: int,
@@ -52,16 +57,18 @@ def write_ledger(
     *,
     now: datetime,
     historical: bool = False,
+    new_ticket: bool = False,
 ) -> None:
     """Bring a ticket's commitment rows in line with its recomputed ledger.
 
     ``historical`` (replay of old logs) marks warnings and breaches already in the
     past as handled, so importing history does not notify anyone about it.
     """
-    existing = {
-        r.id: r._mapping
-        for r in conn.execute(select(commitments).where(commitments.c.ticket_id == ticket_id))
-    }
+    existing = (
+        {}
+        if new_ticket
+        else {r.id: r._mapping for r in conn.execute(_SELECT_LEDGER, {"tid": ticket_id})}
+    )
     inserts: list[dict[str, Any]] = []
     for seq, c in enumerate(items, start=1):
         row: dict[str, Any] = {
@@ -93,9 +100,9 @@ def write_ledger(
             old[k] != row[k]
             for k in (*_DERIVED, "warn_at", "warned_at", "breach_handled_at", "sweep_at")
         ):
-            conn.execute(update(commitments).where(commitments.c.id == c.id).values(**row))
+            conn.execute(_UPDATE_COMMITMENT, {"cid": c.id, **row})
     if inserts:
-        conn.execute(insert(commitments), inserts)
+        conn.execute(_INSERT_COMMITMENT, inserts)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ replay of many events for one ticket does not re-read its history for each line.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -14,13 +13,27 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import Event
 from promisedesk.domain.tickets import Ticket, apply, fold
-from promisedesk.store.engine import WRITE
+from promisedesk.store.engine import WRITE, write_gate
 from promisedesk.store.tables import events, tickets
 
 
@@ -88,6 +101,35 @@ def _event_from_row(row: Any) -> StoredEvent:
     return StoredEvent(row.seq, Event(at=row.at, by=row.by, payload=payload))
 
 
+# Statements are built once: building them per call (literal values coerced and
+# hashed each time) cost more than the database work itself.
+_ID_BY_REF = select(tickets.c.id).where(tickets.c.ref == bindparam("ref"))
+_ID_BY_REF_LOCKED = _ID_BY_REF.with_for_update()
+_HISTORY = (
+    select(events.c.seq, events.c.type, events.c.at, events.c.by, events.c.data)
+    .where(events.c.ticket_id == bindparam("tid"))
+    .order_by(events.c.seq)
+)
+_HISTORY_BY_REF = (
+    select(tickets.c.id, events.c.seq, events.c.type, events.c.at, events.c.by, events.c.data)
+    .join(events, events.c.ticket_id == tickets.c.id)
+    .where(tickets.c.ref == bindparam("ref"))
+    .order_by(events.c.seq)
+)
+_INSERT_TICKET = insert(tickets)
+_INSERT_EVENT = insert(events)
+_UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
+_NEXT_ID_SQLITE = select(func.coalesce(func.max(tickets.c.id), 0) + 1)
+_NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
+# SQLite, under the write lock: id and ref in the same statement as the row.
+_NEXT = _NEXT_ID_SQLITE.scalar_subquery()
+_INSERT_AUTO_REF_SQLITE = (
+    insert(tickets)
+    .values(id=_NEXT, ref=literal("PD-").concat(cast(_NEXT, String)))
+    .returning(tickets.c.id, tickets.c.ref)
+)
+
+
 class TicketTx:
     """Ticket reads and writes inside one open transaction."""
 
@@ -98,6 +140,8 @@ class TicketTx:
         self._events: dict[str, list[Event]] = {}
         #: Tickets written in this transaction whose ledger must be recomputed.
         self.dirty: set[str] = set()
+        #: Tickets created in this transaction (they have no ledger rows yet).
+        self.created: set[str] = set()
 
     # -- reads ---------------------------------------------------------------
     def load(self, ref: str, *, for_update: bool = False) -> tuple[int, Ticket]:
@@ -111,13 +155,17 @@ class TicketTx:
         self, ref: str, *, for_update: bool = False
     ) -> tuple[int, Ticket, list[StoredEvent]]:
         """The ticket's row id, state and every event; ``TicketNotFound`` if unknown."""
-        q = select(tickets.c.id).where(tickets.c.ref == ref)
         if for_update and self._postgres:
-            q = q.with_for_update()
-        ticket_id = self.conn.execute(q).scalar()
-        if ticket_id is None:
-            raise TicketNotFound(ref)
-        history = self.history(ticket_id)
+            ticket_id = self.conn.execute(_ID_BY_REF_LOCKED, {"ref": ref}).scalar()
+            if ticket_id is None:
+                raise TicketNotFound(ref)
+            history = self.history(ticket_id)
+        else:
+            rows = self.conn.execute(_HISTORY_BY_REF, {"ref": ref}).all()
+            if not rows:
+                raise TicketNotFound(ref)
+            ticket_id = rows[0].id
+            history = [_event_from_row(r) for r in rows]
         state = fold(ref, (s.event for s in history))
         self._cache[ref] = (ticket_id, state)
         self._events[ref] = [s.event for s in history]
@@ -131,11 +179,7 @@ class TicketTx:
 
     def history(self, ticket_id: int) -> list[StoredEvent]:
         """Every event of the ticket, oldest first."""
-        rows = self.conn.execute(
-            select(events.c.seq, events.c.type, events.c.at, events.c.by, events.c.data)
-            .where(events.c.ticket_id == ticket_id)
-            .order_by(events.c.seq)
-        )
+        rows = self.conn.execute(_HISTORY, {"tid": ticket_id})
         return [_event_from_row(r) for r in rows]
 
     def list(self, f: TicketFilter, *, after_id: int | None, limit: int) -> list[Any]:
@@ -185,26 +229,36 @@ class TicketTx:
     # -- writes --------------------------------------------------------------
     def create(self, ticket: Ticket, opened: Event, *, ref: str | None, now: datetime) -> Ticket:
         """Store a new ticket and its ``opened`` event; give it a ref if none was asked."""
-        if (
-            ref is not None
-            and self.conn.execute(select(tickets.c.id).where(tickets.c.ref == ref)).first()
-        ):
+        if ref is not None and self.conn.execute(_ID_BY_REF, {"ref": ref}).first():
             raise Conflict(
                 f"A ticket with the reference {ref!r} exists already; pick another "
                 "reference or post to the existing ticket.",
                 {"ticket": ref},
             )
-        provisional = ref or f"new-{uuid.uuid4().hex}"
-        ticket_id = self.conn.execute(
-            insert(tickets).values(ref=provisional, **_projection(ticket)).returning(tickets.c.id)
-        ).scalar_one()
+        if ref is None and not self._postgres:
+            try:
+                row = self.conn.execute(_INSERT_AUTO_REF_SQLITE, _projection(ticket)).one()
+            except IntegrityError:
+                pass  # an imported log already uses PD-<next id>: take the long way
+            else:
+                return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
+        # The id is taken first so the ref can be written with the row: on SQLite the
+        # write lock is held (BEGIN IMMEDIATE), on PostgreSQL the sequence is atomic.
+        ticket_id = int(
+            self.conn.execute(_NEXT_ID_PG if self._postgres else _NEXT_ID_SQLITE).scalar_one()
+        )
         if ref is None:
             ref = self._fresh_ref(ticket_id)
-            self.conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(ref=ref))
         ticket = replace(ticket, ref=ref)
-        self.conn.execute(insert(events).values(_event_row(ticket_id, 1, opened, now)))
+        self.conn.execute(_INSERT_TICKET, {"id": ticket_id, "ref": ref, **_projection(ticket)})
+        return self._created(ticket_id, ticket, opened, now)
+
+    def _created(self, ticket_id: int, ticket: Ticket, opened: Event, now: datetime) -> Ticket:
+        ref = ticket.ref
+        self.conn.execute(_INSERT_EVENT, _event_row(ticket_id, 1, opened, now))
         self._cache[ref] = (ticket_id, ticket)
         self._events[ref] = [opened]
+        self.created.add(ref)
         self.dirty.add(ref)
         return ticket
 
@@ -212,7 +266,7 @@ class TicketTx:
         ref = f"PD-{ticket_id}"
         n = 0
         # An imported log may already use PD-<n>; step aside rather than fail.
-        while self.conn.execute(select(tickets.c.id).where(tickets.c.ref == ref)).first():
+        while self.conn.execute(_ID_BY_REF, {"ref": ref}).first():
             n += 1
             ref = f"PD-{ticket_id}-{n}"
         return ref
@@ -222,10 +276,8 @@ class TicketTx:
         ticket_id, state = self.load(ref, for_update=True)
         history = self.events_of(ref)[1]
         new = apply(state, event)
-        self.conn.execute(insert(events).values(_event_row(ticket_id, new.version, event, now)))
-        self.conn.execute(
-            update(tickets).where(tickets.c.id == ticket_id).values(**_projection(new))
-        )
+        self.conn.execute(_INSERT_EVENT, _event_row(ticket_id, new.version, event, now))
+        self.conn.execute(_UPDATE_TICKET, {"tid": ticket_id, **_projection(new)})
         self._cache[ref] = (ticket_id, new)
         history.append(event)
         self.dirty.add(ref)
@@ -242,11 +294,18 @@ class TicketStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._gate = write_gate(engine)
 
     @contextmanager
     def writing(self) -> Iterator[TicketTx]:
         """A write transaction, committed when the block ends without error."""
-        with self.engine.connect() as conn:
+        if self._gate is None:
+            with self.engine.connect() as conn:
+                conn.execution_options(**WRITE)
+                with conn.begin():
+                    yield TicketTx(conn)
+            return
+        with self._gate.hold(), self.engine.connect() as conn:
             conn.execution_options(**WRITE)
             with conn.begin():
                 yield TicketTx(conn)
