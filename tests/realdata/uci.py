@@ -78,14 +78,18 @@ def lines_for(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     state = "New"
     ours = "new"  # our own status, which decides what the next event may be
     agent = team = None
-    for row in sorted(rows, key=lambda r: (int(r["sys_mod_count"]), _at(r["sys_updated_at"]))):
-        when = max(at, _at(row["sys_updated_at"]))
-        by = f"agent:{row['sys_updated_by']}"
+    step: dict[str, Any] = {}
 
-        def emit(type_: str, **fields: Any) -> None:
-            nonlocal at
-            out.append({"at": _iso(when), "ticket": ref, "type": type_, "by": by, **fields})
-            at = when
+    def emit(type_: str, **fields: Any) -> None:
+        nonlocal at
+        out.append(
+            {"at": _iso(step["when"]), "ticket": ref, "type": type_, "by": step["by"], **fields}
+        )
+        at = step["when"]
+
+    for row in sorted(rows, key=lambda r: (int(r["sys_mod_count"]), _at(r["sys_updated_at"]))):
+        step["when"] = max(at, _at(row["sys_updated_at"]))
+        step["by"] = f"agent:{row['sys_updated_by']}"
 
         group = None if row["assignment_group"] == "?" else row["assignment_group"]
         person = None if row["assigned_to"] == "?" else row["assigned_to"]
