@@ -157,6 +157,18 @@ def day_of_tickets(now: datetime, *, seed: int = 7, count: int = 24) -> list[dic
             "now and will update you by the time below.",
             next_update_at=to_utc_iso(promise),
         )
+        # Most agents keep their word: a short update before the promised time.
+        for _ in range(rng.choice([0, 1, 1, 2])):
+            at = add(
+                promise - timedelta(minutes=rng.randint(3, 15)),
+                ref,
+                "public_reply",
+                f"agent:{agent}",
+                body="Still on it: I have ruled out your own device and am checking the "
+                "service itself. Next update by the time below.",
+                next_update_at=to_utc_iso(promise + timedelta(minutes=60)),
+            )
+            promise += timedelta(minutes=60)
         if escalates:
             to_agent, to_team = rng.choice(L2)
             at = add(
