@@ -194,3 +194,21 @@ def test_pausing_never_makes_a_due_time_earlier(pauses: list[tuple[int, int]]) -
     with_pauses = compute_sla("PD-1", events, BOOK, now)[K.resolve]
     assert without.due_at is not None and with_pauses.due_at is not None
     assert with_pauses.due_at >= without.due_at
+
+
+def test_events_do_not_move_due_times_by_rounding() -> None:
+    # Instants with sub-second parts: each event used to shift dues by up to 1 s.
+    start = T0 + timedelta(microseconds=1000)
+    first = Event(
+        start, "customer:ann", ev.Opened("x", "", "ann", "web", Level.high, Level.high, Priority.P1)
+    )
+    notes = [
+        Event(
+            start + timedelta(minutes=5 * i, microseconds=500_000 * i),
+            "agent:bo",
+            ev.InternalNote(f"note {i}"),
+        )
+        for i in range(1, 20)
+    ]
+    c = compute_sla("PD-1", [first, *notes], BOOK, m(120))
+    assert c[K.resolve].due_at == start + timedelta(hours=4)

@@ -37,8 +37,10 @@ __all__ = [
     "Calendar",
     "CalendarError",
     "Interval",
+    "add_business_duration",
     "add_business_time",
     "business_seconds_between",
+    "business_time_between",
     "next_open_instant",
     "parse_day_hours",
     "parse_interval",
@@ -486,6 +488,30 @@ def business_seconds_between(cal: Calendar, start: datetime, end: datetime) -> i
     and additive: ``between(a, b) + between(b, c) == between(a, c)`` for ``a <= b <= c``.
     Raises ``CalendarError`` for naive datetimes.
     """
+    return _between_us(cal, start, end) // _US
+
+
+def business_time_between(cal: Calendar, start: datetime, end: datetime) -> timedelta:
+    """Business time in ``[start, end)``, exact to the microsecond; 0 when ``end <= start``.
+
+    Additive without rounding, which is what a clock that is stopped and started many
+    times needs. Raises ``CalendarError`` for naive datetimes.
+    """
+    return timedelta(microseconds=_between_us(cal, start, end))
+
+
+def add_business_duration(cal: Calendar, start: datetime, duration: timedelta) -> datetime:
+    """``add_business_time`` for a duration exact to the microsecond."""
+    t = _to_us(start, "start")
+    amount = duration // _ONE_US
+    if amount < 0:
+        raise CalendarError(f"cannot add a negative business duration ({duration})")
+    if amount == 0:
+        return _from_us(t)
+    return _from_us(_add_us(cal, t, amount))
+
+
+def _between_us(cal: Calendar, start: datetime, end: datetime) -> int:
     a = _to_us(start, "start")
     b = _to_us(end, "end")
     if b <= a:
@@ -497,7 +523,7 @@ def business_seconds_between(cal: Calendar, start: datetime, end: datetime) -> i
         offset, stretch_end = tables.offsets.segment(t)
         if b <= stretch_end:
             total += tables.local_cumulative(b + offset) - tables.local_cumulative(t + offset)
-            return total // _US
+            return total
         total += tables.local_cumulative(stretch_end + offset) - tables.local_cumulative(t + offset)
         t = stretch_end
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from promisedesk.domain.calendars import Calendar, add_business_time, business_seconds_between
+from promisedesk.domain.calendars import Calendar, add_business_duration, business_time_between
 from promisedesk.domain.events import (
     Acknowledged,
     CustomerReply,
@@ -142,7 +142,7 @@ class TargetRun:
     target: Target
     priority: Priority
     started_at: datetime
-    used: int = 0  # business seconds counted since start
+    used: timedelta = timedelta(0)  # business time counted since start, exact
     since: datetime | None = None  # counting since; None while paused or stopped
     paused: timedelta = timedelta(0)
     paused_since: datetime | None = None
@@ -193,13 +193,13 @@ class SlaClock:
             run.since = at
         self.runs[kind] = run
 
-    def _remaining(self, run: TargetRun) -> int:
-        return max(run.target.seconds - run.used, 0)
+    def _remaining(self, run: TargetRun) -> timedelta:
+        return max(timedelta(seconds=run.target.seconds) - run.used, timedelta(0))
 
     def due(self, run: TargetRun) -> datetime | None:
         if run.since is None:
             return None
-        return add_business_time(self._cal(run), run.since, self._remaining(run))
+        return add_business_duration(self._cal(run), run.since, self._remaining(run))
 
     def _settle_to(self, run: TargetRun, at: datetime) -> None:
         """Count business time up to ``at``, noting a breach if the due instant passed."""
@@ -209,7 +209,7 @@ class SlaClock:
         if run.breached_due is None and due is not None and due < at:
             run.breached_due = due
             run.breaches += 1
-        run.used += business_seconds_between(self._cal(run), run.since, at)
+        run.used += business_time_between(self._cal(run), run.since, at)
         run.since = at
 
     def _stop(self, kind: TargetKind, at: datetime) -> None:
@@ -220,7 +220,7 @@ class SlaClock:
         if run.paused_since is not None:
             run.paused += at - run.paused_since
             run.paused_since = None
-        run.final_due = run.breached_due or add_business_time(
+        run.final_due = run.breached_due or add_business_duration(
             self._cal(run), at, self._remaining(run)
         )
         run.since = None
