@@ -141,7 +141,8 @@ def sweep(
 
     ``step`` is told each stage ("claimed", "breach-recorded", "notified", "done") so
     crash tests can stop the process between them; a crash anywhere before the commit
-    leaves nothing behind, and the next sweep does the work exactly once.
+    leaves nothing behind, and the next sweep does the work exactly once. Rows are
+    marked and notices written in one statement each, whatever the batch size.
     """
     from promisedesk.services.tickets import record_in  # the two modules use each other
 
@@ -150,83 +151,87 @@ def sweep(
     with store.writing() as tx:
         due = rows.due_for_sweep(tx.conn, now, limit)
         say("claimed")
+        marks: list[dict[str, Any]] = []
+        notices: list[dict[str, Any]] = []
+        escalations: list[Any] = []
         for r in due:
-            values: dict[str, Any] = {}
-            warn_due = r.warn_at is not None and r.warned_at is None and r.warn_at <= now
+            mark = {
+                k: getattr(r, k)
+                for k in (
+                    "id",
+                    "warn_at",
+                    "warned_at",
+                    "outcome",
+                    "settled_at",
+                    "breach_handled_at",
+                )
+            }
             broken = (
                 r.due_at is not None
                 and r.due_at <= now
                 and r.outcome in (Outcome.open.value, Outcome.broken.value)
             )
-            if warn_due and not broken:
-                rows.enqueue(
-                    tx.conn,
-                    dedupe_key=f"warn:{r.id}",
-                    kind="warning",
-                    ticket_ref=r.ticket_ref,
-                    commitment_id=r.id,
-                    recipient=_owner(r),
-                    created_at=now,
-                    subject=f"[{r.ticket_ref}] {r.kind.replace('_', ' ')} due {_when(r.due_at)}",
-                    body=f"Due {_when(r.due_at)}: {r.reason}. Ticket: {r.subject}",
-                )
-                values["warned_at"] = now
-                report.warned += 1
             if broken and r.breach_handled_at is None:
-                values["warned_at"] = r.warned_at or now
-                values["outcome"] = Outcome.broken.value
-                values["settled_at"] = r.settled_at if r.outcome == "broken" else r.due_at
-                values["breach_handled_at"] = now
-                rows.mark(tx.conn, r.id, **values)
-                say("breach-recorded")
-                subject = f"[{r.ticket_ref}] missed: {r.kind.replace('_', ' ')}"
-                body = f"Was due {_when(r.due_at)}: {r.reason}. Ticket: {r.subject}"
-                rows.enqueue(
-                    tx.conn,
-                    dedupe_key=f"breach:{r.id}",
-                    kind="breach",
-                    ticket_ref=r.ticket_ref,
-                    commitment_id=r.id,
-                    recipient=_owner(r),
-                    created_at=now,
-                    subject=subject,
-                    body=body,
+                # A warning overtaken by its breach is not sent.
+                mark.update(
+                    warn_at=None,
+                    warned_at=r.warned_at or now,
+                    outcome=Outcome.broken.value,
+                    settled_at=r.settled_at if r.outcome == Outcome.broken.value else r.due_at,
+                    breach_handled_at=now,
                 )
+                notices.append(_notice(r, "breach", _owner(r), now))
                 report.breached += 1
-                say("notified")
                 if Kind(r.kind) in policy.watch.escalate_kinds:
                     if policy.watch.notify_lead:
-                        rows.enqueue(
-                            tx.conn,
-                            dedupe_key=f"lead:{r.id}",
-                            kind="escalation",
-                            ticket_ref=r.ticket_ref,
-                            commitment_id=r.id,
-                            recipient=f"lead:{r.team or 'service-desk'}",
-                            created_at=now,
-                            subject=subject,
-                            body=body,
-                        )
+                        notices.append(_notice(r, "escalation", _lead(r), now))
                     if policy.watch.raise_escalation_level:
-                        _, ticket = tx.load(r.ticket_ref, for_update=True)
-                        if ticket.status.value != "closed":
-                            record_in(
-                                tx,
-                                policy,
-                                r.ticket_ref,
-                                c.EscalateBreach(
-                                    commitment=r.id,
-                                    kind=r.kind,
-                                    notify=f"lead:{r.team or 'service-desk'}",
-                                ),
-                                by=WATCHER,
-                                at=now,
-                                now=now,
-                            )
-                            report.escalated += 1
-            merged = {**r._mapping, **values}
-            values["sweep_at"] = rows._sweep_at(merged)
-            rows.mark(tx.conn, r.id, **values)
+                        escalations.append(r)
+            elif r.warn_at is not None and r.warned_at is None and r.warn_at <= now:
+                mark["warned_at"] = now
+                notices.append(_notice(r, "warning", _owner(r), now))
+                report.warned += 1
+            mark["sweep_at"] = rows._sweep_at(mark | {"due_at": r.due_at})
+            marks.append(mark)
+        rows.mark_many(tx.conn, marks)
+        say("breach-recorded")
+        rows.enqueue_many(tx.conn, notices)
+        say("notified")
+        for r in escalations:
+            _, ticket = tx.load(r.ticket_ref, for_update=True)
+            if ticket.status.value == "closed":
+                continue
+            cmd = c.EscalateBreach(commitment=r.id, kind=r.kind, notify=_lead(r))
+            record_in(tx, policy, r.ticket_ref, cmd, by=WATCHER, at=now, now=now)
+            report.escalated += 1
         flush_ledgers(tx, policy, now)
         say("done")
     return report
+
+
+def _lead(row: Any) -> str:
+    return f"lead:{row.team or 'service-desk'}"
+
+
+_NOTICE_KEYS = {"warning": "warn", "breach": "breach", "escalation": "lead"}
+
+
+def _notice(row: Any, kind: str, recipient: str, now: datetime) -> dict[str, Any]:
+    what = row.kind.replace("_", " ")
+    if kind == "warning":
+        subject = f"[{row.ticket_ref}] {what} due {_when(row.due_at)}"
+        body = f"Due {_when(row.due_at)}: {row.reason}. Ticket: {row.subject}"
+    else:
+        subject = f"[{row.ticket_ref}] missed: {what}"
+        body = f"Was due {_when(row.due_at)}: {row.reason}. Ticket: {row.subject}"
+    return {
+        "dedupe_key": f"{_NOTICE_KEYS[kind]}:{row.id}",
+        "kind": kind,
+        "ticket_ref": row.ticket_ref,
+        "commitment_id": row.id,
+        "recipient": recipient,
+        "subject": subject,
+        "body": body,
+        "created_at": now,
+        "sent_at": None,
+    }
