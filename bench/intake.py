@@ -60,7 +60,11 @@ class Bench:
         self.work = work
         self.load = loadgen.Load(args.runs, args.duration, args.warmup, args.pause, args.conns)
         self.pg = databases.Postgres(args.pg_admin_url) if "pg" in args.backends else None
-        self.config = work / "policy-defaults.toml"  # absent on purpose: the default policy
+        self.config = work / "policy-defaults.toml"  # init writes the default policy here
+        self.tokens: dict[str, str] = {}
+        # Intake rate limits protect a desk from floods; a load test is one on purpose.
+        os.environ["PROMISEDESK_INTAKE_LIMIT_PER_CLIENT"] = "0"
+        os.environ["PROMISEDESK_INTAKE_LIMIT_PER_REQUESTER"] = "0"
 
     def fresh_db(self, backend: str, name: str) -> str:
         """A new, empty database for one measurement; its URL."""
@@ -76,6 +80,35 @@ class Bench:
         assert self.pg is not None
         return int(self.pg.scalar(self.args.pg_database, sql))
 
+    def token(self, url: str) -> str:
+        """An admin's API token on a fresh database (the API needs authentication)."""
+        base = ["--database-url", url]
+        subprocess.run(
+            [
+                str(PROMISEDESK),
+                "init",
+                *base,
+                "--config",
+                str(self.config),
+                "--admin-email",
+                "bench@example.invalid",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=self.work,
+            check=True,
+        )
+        made = subprocess.run(
+            [str(PROMISEDESK), "tokens", "create", "admin", *base],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=self.work,
+            check=True,
+        )
+        return made.stdout.strip().splitlines()[-1]
+
     def serve(self, url: str, workers: int, log_name: str) -> tuple[Any, str]:
         port = servers.free_port()
         cmd = [str(PROMISEDESK), "serve", "--database-url", url, "--config", str(self.config)]
@@ -89,9 +122,10 @@ class Bench:
     def create(self, backend: str, workers: int) -> dict[str, Any]:
         """Ticket creation over HTTP on a fresh database."""
         url = self.fresh_db(backend, f"create-{backend}-w{workers}")
+        auth = f"Bearer {self.token(url)}"
         ctx, base = self.serve(url, workers, f"serve-create-{backend}-w{workers}.log")
         with ctx:
-            req = loadgen.Request("POST", "/api/tickets", CREATE_BODY, 100_000)
+            req = loadgen.Request("POST", "/api/tickets", CREATE_BODY, 100_000, auth)
             r = loadgen.run(f"promisedesk:{backend}:w{workers}:create", base, req, self.load)
         r["tickets_after"] = self.count(backend, url, "tickets")
         r["rows_ok"] = r["tickets_after"] >= r["requests_total"]
@@ -100,6 +134,7 @@ class Bench:
     def seed(self, backend: str, log: Path, lines: int) -> tuple[str, dict[str, Any]]:
         """A fresh database with the seed log replayed into it; the replay's timing."""
         url = self.fresh_db(backend, f"get-{backend}")
+        self.tokens[url] = f"Bearer {self.token(url)}"
         cmd = [
             str(PROMISEDESK),
             "replay",
@@ -131,7 +166,9 @@ class Bench:
         ctx, base = self.serve(url, workers, f"serve-get-{backend}-w{workers}-c{conns}.log")
         load = replace(self.load, conns=conns)
         with ctx:
-            req = loadgen.Request("GET", "/api/tickets/PD-{rand}", None, self.args.seed_tickets)
+            req = loadgen.Request(
+                "GET", "/api/tickets/PD-{rand}", None, self.args.seed_tickets, self.tokens[url]
+            )
             return loadgen.run(f"promisedesk:{backend}:w{workers}:c{conns}:get", base, req, load)
 
 

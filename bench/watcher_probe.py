@@ -81,7 +81,7 @@ def sweep_statement(store: TicketStore, policy: Policy, now: datetime, probe: St
         sweep(store, policy, now, limit=1000)
     probe.capture = False
     for statement, params in probe.captured:
-        if "sweep_at" in statement and statement.lstrip().upper().startswith("SELECT"):
+        if "sweep_at" in statement and statement.lstrip().upper().startswith(("SELECT", "WITH")):
             return statement, params
     raise AssertionError("the sweep issued no query on sweep_at")
 

@@ -85,8 +85,11 @@ def init(
     database_url: DatabaseOpt = None,
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing policy file.")] = False,
+    admin_email: Annotated[
+        str, typer.Option(help="Email of the first admin, created if there is none.")
+    ] = "admin@localhost",
 ) -> None:
-    """Write a commented policy file and create the database."""
+    """Write a commented policy file, create the database and the first admin."""
     settings = _settings(database_url, config)
     path = settings.config_path
     if path.exists() and not force:
@@ -95,9 +98,15 @@ def init(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(DEFAULT_POLICY_TEXT, encoding="utf-8")
         out.print(f"Wrote the policy file {path}")
+    from promisedesk.cli_accounts import create_first_admin
+
     desk = build(settings)
-    desk.close()
+    try:
+        admin = create_first_admin(desk, admin_email)
+    finally:
+        desk.close()
     out.print(f"Database ready at {settings.database_url}")
+    out.print(admin, highlight=False, markup=False)
     out.print("Next: [bold]promisedesk serve[/], then open http://127.0.0.1:8000/docs")
 
 
@@ -167,8 +176,14 @@ def demo(
     now = desk.clock.now()
     lines = [json.dumps(line) for line in day_of_tickets(now)]
     report = replay_svc.do_replay(desk.store, desk.policy, lines, now=now)
+    from promisedesk.cli_accounts import demo_accounts
+
+    people = demo_accounts(desk)
     desk.close()
     out.print(f"Demo desk in {where}: {report.tickets_opened} tickets, {report.applied} events.")
+    out.print("Sign in as (passwords and API tokens are shown only now):")
+    for line in people:
+        out.print(f"  {line}", highlight=False, markup=False)
     out.print(f"Address: http://{settings.host}:{port}/docs  (API at /api/tickets)")
     if serve_it:
         _run_server(settings)
@@ -581,10 +596,13 @@ def sla_show(
 
 
 def _mount_sla() -> None:
+    from promisedesk.cli_accounts import tokens_app, users_app
     from promisedesk.cli_sla import sla_app
 
     sla_app.command("show")(sla_show)
     app.add_typer(sla_app, name="sla")
+    app.add_typer(users_app, name="users")
+    app.add_typer(tokens_app, name="tokens")
 
 
 _mount_sla()

@@ -59,6 +59,41 @@ class Settings(BaseSettings):
             "through a crash of the server process; FULL also through power loss."
         ),
     )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address people reach the desk at; links in mail start with it.",
+    )
+    session_seconds: int = Field(
+        default=43_200, ge=60, le=2_592_000, description="How long a signed-in session lasts."
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description=(
+            "Mark the session cookie Secure: auto when the request came over HTTPS "
+            "(directly or as told by a trusted proxy), always, or never."
+        ),
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins per address within login_window_seconds before 429.",
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="The window over which failed sign-ins are counted."
+    )
+    link_minutes: int = Field(
+        default=15, ge=1, le=1440, description="How long a sign-in or reset link works."
+    )
+    intake_limit_per_client: int = Field(
+        default=30,
+        ge=0,
+        description="Tickets one signed-in client may open per minute (0: no limit).",
+    )
+    intake_limit_per_requester: int = Field(
+        default=10,
+        ge=0,
+        description="Tickets opened for one requester address per minute (0: no limit).",
+    )
 
 
 class _Strict(BaseModel):

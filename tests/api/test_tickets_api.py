@@ -7,6 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from promisedesk.clock import FakeClock
+from tests.api.actors import Actors
 
 NEW = {
     "subject": "Outlook will not sync",
@@ -18,14 +19,18 @@ NEW = {
 }
 
 
-def open_ticket(client: TestClient, **over: Any) -> dict[str, Any]:
-    r = client.post("/api/tickets", json={**NEW, **over}, headers={"X-Actor": "customer:ann"})
+def open_ticket(
+    client: TestClient, headers: dict[str, str] | None = None, **over: Any
+) -> dict[str, Any]:
+    r = client.post("/api/tickets", json={**NEW, **over}, headers=headers)
     assert r.status_code == 201, r.text
     return r.json()
 
 
-def test_create_then_get_with_timeline(client: TestClient) -> None:
-    t = open_ticket(client)
+def test_create_then_get_with_timeline(
+    client: TestClient, anonymous: TestClient, actors: Actors
+) -> None:
+    t = open_ticket(anonymous, actors["customer_a"])
     assert t["ref"] == "PD-1" and t["priority"] == "P1" and t["status"] == "new"
     r = client.get("/api/tickets/PD-1")
     assert r.status_code == 200
@@ -33,7 +38,7 @@ def test_create_then_get_with_timeline(client: TestClient) -> None:
     body = r.json()
     assert body["ticket"]["subject"] == NEW["subject"]
     assert [e["type"] for e in body["timeline"]] == ["opened"]
-    assert body["timeline"][0]["by"] == "customer:ann"
+    assert body["timeline"][0]["by"] == "customer:ann@example.com"
 
 
 def test_every_write_endpoint(client: TestClient, clock: FakeClock) -> None:

@@ -11,11 +11,34 @@ from pathlib import Path
 
 import httpx
 
+from promisedesk.bootstrap import build
+from promisedesk.config import Settings
+from promisedesk.domain.accounts import Role
+from promisedesk.services import accounts
+
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def agent_token(database_url: str, workdir: Path, handle: str = "ops") -> str:
+    """An API token of a new admin on the database (migrated first), for HTTP tests."""
+    desk = build(Settings(database_url=database_url, config_path=workdir / "none.toml"))
+    try:
+        now = desk.clock.now()
+        accounts.do_add_user(
+            desk.store,
+            kind="agent",
+            email=f"{handle}@desk.test",
+            handle=handle,
+            role=Role.admin,
+            now=now,
+        )
+        return accounts.do_create_token(desk.store, handle, "tests", now)[0]
+    finally:
+        desk.close()
 
 
 class Server:

@@ -18,10 +18,13 @@ from fastapi.testclient import TestClient
 
 from promisedesk.bootstrap import Desk
 from promisedesk.clock import FakeClock
+from promisedesk.domain.accounts import Role
+from promisedesk.services import accounts
 from promisedesk.services.ledger import get_ledger
 from promisedesk.services.replay import do_replay
 from promisedesk.services.reports import kpi_report
 from promisedesk.web.app import create_app
+from tests.api.actors import customer_session
 
 SCENARIOS = Path(__file__).parent.parent / "data" / "scenarios"
 NAMES = sorted(p.stem for p in SCENARIOS.glob("*.jsonl"))
@@ -75,15 +78,37 @@ def test_replayed_scenario_gives_expected_ledger(desk: Desk, name: str) -> None:
     assert ledger_rows(desk, lines(name)[0]["ticket"]) == expected(name)
 
 
+def sign_in_everyone(desk: Desk, actors: set[str]) -> dict[str, dict[str, str]]:
+    """Headers per actor of a scenario: agents (leads, to see every team) with tokens,
+    customers with sessions; the watcher's "system" becomes an admin's token."""
+    headers = {}
+    now = desk.clock.now()
+    for actor in sorted(actors):
+        kind, _, handle = actor.partition(":")
+        if kind == "customer":
+            accounts.do_add_user(desk.store, kind="customer", email=handle, now=now)
+            headers[actor] = customer_session(desk, handle)
+            continue
+        handle = handle or actor
+        role = Role.admin if actor == "system" else Role.lead
+        accounts.do_add_user(
+            desk.store, kind="agent", email=f"{handle}@desk.test", handle=handle, role=role, now=now
+        )
+        token, _ = accounts.do_create_token(desk.store, handle, "scenario", now)
+        headers[actor] = {"Authorization": f"Bearer {token}"}
+    return headers
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_live_operation_matches_replay(desk: Desk, clock: FakeClock, name: str) -> None:
     events = lines(name)
     client = TestClient(create_app(desk))
+    auth = sign_in_everyone(desk, {line["by"] for line in events})
     ref = None
     for line in events:
         clock.set(datetime.fromisoformat(line["at"]))
         body = {k: v for k, v in line.items() if k not in ("at", "ticket", "type", "by")}
-        headers = {"X-Actor": line["by"]}
+        headers = auth[line["by"]]
         if line["type"] == "opened":
             r = client.post("/api/tickets", json=body, headers=headers)
             ref = r.json()["ref"]

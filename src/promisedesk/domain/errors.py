@@ -6,11 +6,15 @@ and ``details`` (JSON-able data). One handler in the web layer and one in the CL
 turn them into the single error shape documented in ``docs/errors.md``::
 
     PromisedeskError
-     +-- NotFound                  404  unknown_ticket
+     +-- Unauthorized              401  unauthorized
+     +-- Forbidden                 403  forbidden
+     +-- NotFound                  404  not_found
+     |    +-- TicketNotFound       404  unknown_ticket
      +-- TransitionRefused         409  transition_refused
      +-- Conflict                  409  conflict
      +-- InvalidInput              422  invalid_input
      +-- ConfigError               422  invalid_config
+     +-- RateLimited               429  rate_limited   (details.retry_after: seconds)
 """
 
 from __future__ import annotations
@@ -29,6 +33,20 @@ class PromisedeskError(Exception):
         super().__init__(message)
         self.message = message
         self.details: dict[str, Any] = dict(details or {})
+
+
+class Unauthorized(PromisedeskError):
+    """The request needs a signed-in user or an API token, and has neither."""
+
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(PromisedeskError):
+    """The actor is known but may not do this (never used to hide a record)."""
+
+    code = "forbidden"
+    http_status = 403
 
 
 class NotFound(PromisedeskError):
@@ -83,3 +101,14 @@ class ConfigError(PromisedeskError):
 
     code = "invalid_config"
     http_status = 422
+
+
+class RateLimited(PromisedeskError):
+    """Too many attempts; ``retry_after`` says how many seconds to wait."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message, {"retry_after": retry_after})
+        self.retry_after = retry_after

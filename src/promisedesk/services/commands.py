@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from promisedesk.domain.events import Channel, Status, Tier
 from promisedesk.domain.priority import Level, Priority
@@ -18,6 +18,13 @@ Text = Annotated[str, StringConstraints(max_length=100_000)]
 Body = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 Short = Annotated[str, StringConstraints(max_length=2_000)]
+
+
+def _number_not_text(value: object) -> object:
+    # JSON Schema counts 4.0 as an integer, so it is accepted; "4" and true are not.
+    if isinstance(value, str | bool):
+        raise ValueError("must be a whole number, not text or true/false")
+    return value
 
 
 class Command(BaseModel):
@@ -142,7 +149,7 @@ class Close(Command):
 class Rate(Command):
     """The customer's satisfaction, 1 to 5."""
 
-    score: int = Field(ge=1, le=5, strict=True)
+    score: Annotated[int, BeforeValidator(_number_not_text), Field(ge=1, le=5)]
     comment: Text = ""
 
 

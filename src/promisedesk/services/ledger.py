@@ -197,8 +197,9 @@ def sweep(
         say("breach-recorded")
         rows.enqueue_many(tx.conn, notices)
         say("notified")
+        tx.preload([r.ticket_ref for r in escalations])  # locked by due_for_sweep
         for r in escalations:
-            _, ticket = tx.load(r.ticket_ref, for_update=True)
+            _, ticket = tx.load(r.ticket_ref)
             if ticket.status.value == "closed":
                 continue
             cmd = c.EscalateBreach(commitment=r.id, kind=r.kind, notify=_lead(r))

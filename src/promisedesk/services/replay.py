@@ -153,7 +153,7 @@ def do_replay(
                 bad = BadLine(number, exc.message)
                 if not skip_invalid:
                     raise ReplayError(bad) from None
-                tx.forget()
+                # Caches change only when a write succeeds, so they are still right.
                 report.skipped.append(bad)
             else:
                 report.applied += 1

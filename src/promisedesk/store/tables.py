@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -121,4 +122,78 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Index("ix_outbox_sent_at", "sent_at"),
+)
+
+# -- accounts (issue 3): people, credentials, sessions --------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # agent | customer
+    Column("email", String(320), nullable=False, unique=True),  # lower case
+    # The name in event actors: an agent's chosen handle, a customer's email.
+    Column("handle", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16)),  # agents: agent | lead | admin
+    Column("team", String(120)),
+    Column("tier", String(4)),
+    Column("organisation", String(200)),
+    Column("password_hash", String(200)),  # argon2id; NULL: no password sign-in
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    Index("ix_users_organisation", "organisation"),
+)
+
+# Secrets (API tokens, session ids, one-time links) are random and kept only as
+# their SHA-256: a copy of the database gives no way in.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("label", String(200), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),  # shown in listings
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Index("ix_sessions_user_id", "user_id"),
+)
+
+one_time_links = Table(
+    "one_time_links",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("purpose", String(16), nullable=False),  # sign_in | reset
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Index("ix_one_time_links_user_id", "user_id"),
+)
+
+# Failed sign-ins, per account address and per client address, for throttling.
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(400), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_auth_failures_key_at", "key", "at"),
 )

@@ -142,6 +142,9 @@ class TicketTx:
         self.dirty: set[str] = set()
         #: Tickets created in this transaction (they have no ledger rows yet).
         self.created: set[str] = set()
+        # Event rows and projection updates are written in batches before commit.
+        self._pending_events: list[dict[str, Any]] = []
+        self._pending_tickets: dict[int, dict[str, Any]] = {}
 
     # -- reads ---------------------------------------------------------------
     def load(self, ref: str, *, for_update: bool = False) -> tuple[int, Ticket]:
@@ -255,7 +258,7 @@ class TicketTx:
 
     def _created(self, ticket_id: int, ticket: Ticket, opened: Event, now: datetime) -> Ticket:
         ref = ticket.ref
-        self.conn.execute(_INSERT_EVENT, _event_row(ticket_id, 1, opened, now))
+        self._pending_events.append(_event_row(ticket_id, 1, opened, now))
         self._cache[ref] = (ticket_id, ticket)
         self._events[ref] = [opened]
         self.created.add(ref)
@@ -276,17 +279,47 @@ class TicketTx:
         ticket_id, state = self.load(ref, for_update=True)
         history = self.events_of(ref)[1]
         new = apply(state, event)
-        self.conn.execute(_INSERT_EVENT, _event_row(ticket_id, new.version, event, now))
-        self.conn.execute(_UPDATE_TICKET, {"tid": ticket_id, **_projection(new)})
+        self._pending_events.append(_event_row(ticket_id, new.version, event, now))
+        self._pending_tickets[ticket_id] = {"tid": ticket_id, **_projection(new)}
         self._cache[ref] = (ticket_id, new)
         history.append(event)
         self.dirty.add(ref)
         return new
 
-    def forget(self) -> None:
-        """Drop cached states (after a savepoint rolled back)."""
-        self._cache.clear()
-        self._events.clear()
+    def flush_writes(self) -> None:
+        """Write the batched event rows and projection updates (before commit)."""
+        if self._pending_events:
+            self.conn.execute(_INSERT_EVENT, self._pending_events)
+            self._pending_events = []
+        if self._pending_tickets:
+            self.conn.execute(_UPDATE_TICKET, list(self._pending_tickets.values()))
+            self._pending_tickets = {}
+
+    def preload(self, refs: Sequence[str]) -> None:
+        """Read the histories of several tickets in one query (not locking them)."""
+        wanted = [r for r in dict.fromkeys(refs) if r not in self._cache]
+        if not wanted:
+            return
+        rows = self.conn.execute(
+            select(
+                tickets.c.id,
+                tickets.c.ref,
+                events.c.seq,
+                events.c.type,
+                events.c.at,
+                events.c.by,
+                events.c.data,
+            )
+            .join(events, events.c.ticket_id == tickets.c.id)
+            .where(tickets.c.ref.in_(wanted))
+            .order_by(tickets.c.id, events.c.seq)
+        )
+        grouped: dict[str, tuple[int, list[Event]]] = {}
+        for r in rows:
+            grouped.setdefault(r.ref, (r.id, []))[1].append(_event_from_row(r).event)
+        for ref, (ticket_id, history) in grouped.items():
+            self._cache[ref] = (ticket_id, fold(ref, history))
+            self._events[ref] = history
 
 
 class TicketStore:
@@ -303,12 +336,16 @@ class TicketStore:
             with self.engine.connect() as conn:
                 conn.execution_options(**WRITE)
                 with conn.begin():
-                    yield TicketTx(conn)
+                    tx = TicketTx(conn)
+                    yield tx
+                    tx.flush_writes()
             return
         with self._gate.hold(), self.engine.connect() as conn:
             conn.execution_options(**WRITE)
             with conn.begin():
-                yield TicketTx(conn)
+                tx = TicketTx(conn)
+                yield tx
+                tx.flush_writes()
 
     @contextmanager
     def reading(self) -> Iterator[TicketTx]:

@@ -8,8 +8,10 @@ from promisedesk import __version__
 from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
 from promisedesk.web import errors
-from promisedesk.web.api import commitments, composer, sla, tickets
+from promisedesk.web.api import commitments, composer, session, sla, tickets
 from promisedesk.web.limits import BodySizeLimit
+from promisedesk.web.ratelimit import IntakeLimiter
+from promisedesk.web.security import SecurityHeaders, install_docs
 
 
 def create_app(desk: Desk) -> FastAPI:
@@ -19,21 +21,29 @@ def create_app(desk: Desk) -> FastAPI:
         version=__version__,
         description=(
             "A service desk that tracks promises. Every error has the shape "
-            "`{code, message, details}`; see docs/errors.md."
+            "`{code, message, details}`; see docs/errors.md. Authenticate with an API "
+            "token (`Authorization: Bearer <token>`) or the session cookie from "
+            "POST /api/session (writes then need `X-CSRF-Token`); see docs/access.md."
         ),
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.desk = desk
+    app.state.intake_limiter = IntakeLimiter()
     errors.install(app)
+    app.include_router(session.router)
     app.include_router(tickets.router)
     app.include_router(sla.router)
     app.include_router(commitments.router)
     app.include_router(composer.router)
+    install_docs(app)
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     app.add_middleware(BodySizeLimit, max_bytes=desk.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

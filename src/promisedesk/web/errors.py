@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from promisedesk.domain.errors import PromisedeskError
+from promisedesk.domain.errors import PromisedeskError, RateLimited, Unauthorized
 
 log = logging.getLogger("promisedesk.web")
 
@@ -84,7 +84,12 @@ def install(app: FastAPI) -> None:
             details["errors"] = [
                 {"field": details["field"], "type": "rule", "problem": exc.message}
             ]
-        return error_response(exc.http_status, exc.code, exc.message, details)
+        resp = error_response(exc.http_status, exc.code, exc.message, details)
+        if isinstance(exc, RateLimited):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, Unauthorized):
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="promisedesk"'
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from promisedesk.services import access
 from promisedesk.services import composer as svc
-from promisedesk.web.api.tickets import ERRORS, DeskDep
+from promisedesk.web.api.tickets import ERRORS, DeskDep, PrincipalDep
 
 router = APIRouter(tags=["composer"], responses=ERRORS)
 
@@ -55,12 +56,14 @@ class LintResponse(BaseModel):
 
 
 @router.post("/api/lint", response_model=LintResponse, summary="Lint a draft reply")
-def lint_reply(body: LintRequest, desk: DeskDep) -> LintResponse:
-    """What the reply should not say, and the times it promises."""
+def lint_reply(body: LintRequest, desk: DeskDep, p: PrincipalDep) -> LintResponse:
+    """What the reply should not say, and the times it promises (agents)."""
+    access.require_staff(p)
     from datetime import timedelta
 
     now = body.now or desk.clock.now()
     if body.ticket:
+        access.access_ticket(desk.store, p, body.ticket)
         result = svc.check_reply_for_ticket(
             desk.store,
             desk.policy,
@@ -108,22 +111,29 @@ class RenderRequest(BaseModel):
 
 
 @router.get("/api/templates", response_model=list[TemplateOut], summary="Reply templates")
-def list_templates(desk: DeskDep, locale: str | None = None) -> list[TemplateOut]:
-    """Every template, in the locale's language where there is one."""
+def list_templates(desk: DeskDep, p: PrincipalDep, locale: str | None = None) -> list[TemplateOut]:
+    """Every template, in the locale's language where there is one (agents)."""
+    access.require_staff(p)
     ts = svc.templates(desk.policy)
     loc = locale or desk.policy.desk.locale
     return [_out(ts.get(name, loc)) for name in ts.names()]
 
 
 @router.get("/api/templates/{name}", response_model=TemplateOut, summary="One template")
-def show_template(name: str, desk: DeskDep, locale: str | None = None) -> TemplateOut:
-    """The template's source and placeholders."""
+def show_template(
+    name: str, desk: DeskDep, p: PrincipalDep, locale: str | None = None
+) -> TemplateOut:
+    """The template's source and placeholders (agents)."""
+    access.require_staff(p)
     return _out(svc.templates(desk.policy).get(name, locale or desk.policy.desk.locale))
 
 
 @router.post("/api/templates/{name}/render", summary="Fill a template")
-def render_template(name: str, body: RenderRequest, desk: DeskDep) -> dict[str, str]:
-    """The filled text; times are phrased in the customer's zone and language."""
+def render_template(
+    name: str, body: RenderRequest, desk: DeskDep, p: PrincipalDep
+) -> dict[str, str]:
+    """The filled text; times are phrased in the customer's zone and language (agents)."""
+    access.require_staff(p)
     text = svc.templates(desk.policy).render(
         name,
         body.values,

@@ -7,13 +7,19 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
+from promisedesk.domain import access as policy
+from promisedesk.domain.accounts import Principal
 from promisedesk.domain.codec import payload_to_dict
 from promisedesk.domain.tickets import Ticket
 from promisedesk.store.tickets import StoredEvent
 
 
 class TicketOut(BaseModel):
-    """A ticket's current state."""
+    """A ticket's current state.
+
+    ``assignee``, ``team``, ``tier`` and ``escalation_level`` are internal routing:
+    they are ``null`` when the reader is a customer.
+    """
 
     ref: str
     subject: str
@@ -26,8 +32,8 @@ class TicketOut(BaseModel):
     priority: str
     assignee: str | None
     team: str | None
-    tier: str
-    escalation_level: int
+    tier: str | None
+    escalation_level: int | None
     reopen_count: int
     rating: int | None
     opened_at: datetime
@@ -44,6 +50,10 @@ class TicketOut(BaseModel):
         """From a domain ticket or a projection row."""
         get = t._mapping.__getitem__ if hasattr(t, "_mapping") else t.__getattribute__
         return cls.model_validate({name: _plain(get(name)) for name in cls.model_fields})
+
+    def for_customer(self) -> Self:
+        """The same ticket with the fields a customer may not read blanked."""
+        return self.model_copy(update={k: None for k in policy.HIDDEN_TICKET_FIELDS})
 
 
 def _plain(value: Any) -> Any:
@@ -69,10 +79,13 @@ class TimelineEntry(BaseModel):
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, s: StoredEvent) -> TimelineEntry:
-        """From a stored event."""
+    def of(cls, s: StoredEvent, reader: Principal | None = None) -> TimelineEntry:
+        """From a stored event, with the fields ``reader`` may read (all by default)."""
         e = s.event
-        return cls(seq=s.seq, at=e.at, by=e.by, type=e.type, data=payload_to_dict(e.payload))
+        data = payload_to_dict(e.payload)
+        if reader is not None and not reader.is_staff:
+            data = policy.event_fields(reader, e.type, data)
+        return cls(seq=s.seq, at=e.at, by=e.by, type=e.type, data=data)
 
 
 class TicketWithTimeline(BaseModel):

@@ -4,9 +4,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from promisedesk.services import access
 from promisedesk.services.sla import published_sla, ticket_sla
 from promisedesk.web.api.schemas import TargetClockOut, TicketSlaOut
-from promisedesk.web.api.tickets import ERRORS, NO_STORE, DeskDep
+from promisedesk.web.api.tickets import ERRORS, NO_STORE, DeskDep, PrincipalDep
 
 router = APIRouter(tags=["sla"], responses=ERRORS)
 
@@ -17,14 +18,15 @@ def _seconds(delta: Any) -> int | None:
 
 @router.get("/api/sla", summary="The published SLA, in plain words")
 def get_published_sla(desk: DeskDep) -> dict[str, Any]:
-    """Channels, hours and each priority's targets, from the policy file."""
+    """Channels, hours and each priority's targets, from the policy file (public)."""
     p = desk.policy
     return published_sla(p.sla, p.published.intro, p.published.channels, p.raw.get("calendars", {}))
 
 
 @router.get("/api/tickets/{ref}/sla", response_model=TicketSlaOut, summary="A ticket's SLA clocks")
-def get_ticket_sla(ref: str, desk: DeskDep, response: Response) -> TicketSlaOut:
-    """Per target: due instant, status, time left or how late, paused time."""
+def get_ticket_sla(ref: str, desk: DeskDep, p: PrincipalDep, response: Response) -> TicketSlaOut:
+    """Per target: due instant, status, time left or how late, paused time (agents)."""
+    access.access_ticket_as_staff(desk.store, p, ref)
     now = desk.clock.now()
     clocks = ticket_sla(desk.store, desk.policy.sla, ref, now)
     response.headers.update(NO_STORE)

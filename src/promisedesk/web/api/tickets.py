@@ -1,7 +1,8 @@
 """/api/tickets: open, list, read and change tickets.
 
-Each write route parses its body, calls one service, and formats the answer. The
-actor is taken from ``X-Actor`` until accounts arrive (issue 3).
+Each write route parses its body, calls one service, and formats the answer. Every
+route reaches tickets through ``services.access`` as the signed-in principal, whose
+actor string (``agent:<handle>``, ``customer:<email>``) is what events record.
 """
 
 import base64
@@ -9,13 +10,13 @@ import binascii
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 
-from promisedesk.bootstrap import Desk
+from promisedesk.domain.accounts import Principal, normalise_email
 from promisedesk.domain.errors import InvalidInput
+from promisedesk.services import access
 from promisedesk.services import commands as c
-from promisedesk.services import tickets as svc
 from promisedesk.store.tickets import StoredEvent, TicketFilter
 from promisedesk.web.api.schemas import (
     ErrorOut,
@@ -26,32 +27,20 @@ from promisedesk.web.api.schemas import (
     TicketWithTimeline,
     TimelineEntry,
 )
+from promisedesk.web.deps import DeskDep, PrincipalDep
 
 NO_STORE = {"Cache-Control": "no-store"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Malformed JSON"},
-    404: {"model": ErrorOut, "description": "Unknown ticket"},
+    401: {"model": ErrorOut, "description": "Not signed in"},
+    403: {"model": ErrorOut, "description": "Not allowed for this user"},
+    404: {"model": ErrorOut, "description": "Unknown ticket (or not yours)"},
     409: {"model": ErrorOut, "description": "Refused transition"},
     413: {"model": ErrorOut, "description": "Body too large"},
     422: {"model": ErrorOut, "description": "Invalid input"},
 }
 
-
-async def get_desk(request: Request) -> Desk:
-    """The desk the app was built with."""
-    desk: Desk = request.app.state.desk
-    return desk
-
-
-async def get_actor(
-    x_actor: Annotated[str, Header(min_length=1, max_length=320)] = "api",
-) -> str:
-    """Who is acting; accounts (issue 3) will replace this header."""
-    return x_actor
-
-
-DeskDep = Annotated[Desk, Depends(get_desk)]
-ActorDep = Annotated[str, Depends(get_actor)]
+__all__ = ["ERRORS", "NO_STORE", "DeskDep", "PrincipalDep", "router"]
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=ERRORS)
 
@@ -68,11 +57,38 @@ def _json(model: BaseModel, status: int = 200, **headers: str) -> Response:
 
 # The hot routes are ``async``: their database work is short and runs on the event
 # loop, which saves the thread hand-off; slow queries (lists, search) stay ``def``.
-@router.post("", status_code=201, response_model=TicketOut, summary="Open a ticket")
-async def open_ticket(body: c.OpenTicket, desk: DeskDep, actor: ActorDep) -> Response:
-    """Open a ticket. Priority comes from impact x urgency unless given."""
-    ticket = svc.do_open(desk.store, desk.policy, body, by=actor, now=desk.clock.now())
-    return _json(TicketOut.of(ticket), 201, Location=f"/api/tickets/{ticket.ref}")
+@router.post(
+    "",
+    status_code=201,
+    response_model=TicketOut,
+    summary="Open a ticket",
+    responses={429: {"model": ErrorOut, "description": "Too many new tickets"}},
+)
+async def open_ticket(
+    body: c.OpenTicket, desk: DeskDep, p: PrincipalDep, request: Request
+) -> Response:
+    """Open a ticket. Priority comes from impact x urgency unless given (agents only).
+
+    Customers open tickets for themselves. Limited per client and per requester
+    address (``429`` with ``Retry-After``).
+    """
+    now = desk.clock.now()
+    s = desk.settings
+    request.app.state.intake_limiter.take(
+        [
+            (f"client:{p.actor}", s.intake_limit_per_client),
+            (f"requester:{normalise_email(body.requester)}", s.intake_limit_per_requester),
+        ],
+        now,
+    )
+    ticket = access.do_open_as(desk.store, desk.policy, p, body, now)
+    return _json(ticket_out(p, ticket), 201, Location=f"/api/tickets/{ticket.ref}")
+
+
+def ticket_out(p: Principal, t: Any) -> TicketOut:
+    """A ticket as ``p`` may read it (internal routing fields blank for customers)."""
+    out = TicketOut.of(t)
+    return out if p.is_staff else out.for_customer()
 
 
 def _encode_cursor(ticket_id: int) -> str:
@@ -97,6 +113,7 @@ def _decode_cursor(cursor: str) -> int:
 @router.get("", response_model=TicketPage, summary="List tickets")
 def list_tickets(
     desk: DeskDep,
+    p: PrincipalDep,
     response: Response,
     status: Annotated[list[str] | None, Query(max_length=10)] = None,
     priority: Annotated[list[str] | None, Query(max_length=4)] = None,
@@ -107,39 +124,48 @@ def list_tickets(
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
-    """Tickets newest first, narrowed by the filters; page with ``cursor``."""
+    """Tickets newest first, narrowed by the filters; page with ``cursor``.
+
+    Only the tickets the caller may see are listed (a customer's own, and their
+    organisation's).
+    """
     f = TicketFilter(status, priority, assignee, team, requester, q)
     after = _decode_cursor(cursor) if cursor else None
-    with desk.store.reading() as tx:
-        rows = tx.list(f, after_id=after, limit=limit + 1)
+    rows = access.visible_tickets(desk.store, p, f, after_id=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     response.headers.update(NO_STORE)
     return TicketPage(
-        items=[TicketOut.of(r) for r in rows],
+        items=[ticket_out(p, r) for r in rows],
         next_cursor=_encode_cursor(rows[-1].id) if more else None,
     )
 
 
 @router.get("/{ref}", response_model=TicketWithTimeline, summary="A ticket and its timeline")
-async def get_ticket(ref: str, desk: DeskDep) -> Response:
-    """The ticket's state and every event that made it."""
-    view = svc.get_ticket(desk.store, ref)
+async def get_ticket(ref: str, desk: DeskDep, p: PrincipalDep) -> Response:
+    """The ticket's state and every event that made it (customers: the public ones)."""
+    view = access.access_ticket(desk.store, p, ref)
+    detail = TicketDetailOut.of(view.ticket)
     return _json(
         TicketWithTimeline(
-            ticket=TicketDetailOut.of(view.ticket),
-            timeline=[TimelineEntry.of(s) for s in view.timeline],
+            ticket=detail if p.is_staff else detail.for_customer(),
+            timeline=[TimelineEntry.of(s, p) for s in view.timeline],
         )
     )
 
 
+EVENT_TYPES = {command: name for name, command in c.COMMANDS.items()}
+
+
 def _recorder(command: type[c.Command]) -> Callable[..., Any]:
-    async def record(ref: str, body: command, desk: DeskDep, actor: ActorDep) -> Response:  # type: ignore[valid-type]
-        ticket, event = svc.do_record(
-            desk.store, desk.policy, ref, body, by=actor, now=desk.clock.now()
+    event_type = EVENT_TYPES[command]
+
+    async def record(ref: str, body: command, desk: DeskDep, p: PrincipalDep) -> Response:  # type: ignore[valid-type]
+        ticket, event = access.do_record_as(
+            desk.store, desk.policy, p, ref, body, event_type, desk.clock.now()
         )
         stored = StoredEvent(ticket.version, event)
-        return _json(Recorded(ticket=TicketOut.of(ticket), event=TimelineEntry.of(stored)), 201)
+        return _json(Recorded(ticket=ticket_out(p, ticket), event=TimelineEntry.of(stored, p)), 201)
 
     return record
 
@@ -148,7 +174,7 @@ WRITES: list[tuple[str, type[c.Command], str]] = [
     ("acknowledge", c.Acknowledge, "Acknowledge the ticket to the customer"),
     ("triage", c.Triage, "Confirm impact and urgency (sets priority)"),
     ("replies", c.PublicReply, "Post a public reply (optionally promising the next update)"),
-    ("customer-replies", c.CustomerReply, "Record a reply from the customer"),
+    ("customer-replies", c.CustomerReply, "A reply from the customer (or recorded for them)"),
     ("notes", c.InternalNote, "Add an internal note (agents only)"),
     ("assign", c.Assign, "Assign to an agent, team or tier"),
     ("status", c.ChangeStatus, "Move between in_progress and waiting_on_customer"),

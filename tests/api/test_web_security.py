@@ -1,0 +1,122 @@
+"""Response headers, intake limits, and hostile text never served as HTML."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from promisedesk.bootstrap import Desk
+from promisedesk.clock import FakeClock
+from tests.api.actors import Actors
+
+XSS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "javascript:alert(1)",
+    "<svg/onload=alert(1)>",
+    "</title><script>alert(document.cookie)</script>",
+    "{{7*7}}<iframe srcdoc='<script>alert(1)</script>'>",
+    '=HYPERLINK("http://evil.example")',
+]
+
+
+def test_every_response_has_the_security_headers(client: TestClient, anonymous: TestClient) -> None:
+    for c, path in (
+        (anonymous, "/api/sla"),
+        (anonymous, "/api/tickets"),
+        (client, "/api/tickets"),
+        (anonymous, "/docs"),
+        (anonymous, "/nowhere"),
+        (anonymous, "/openapi.json"),
+    ):
+        r = c.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["referrer-policy"] == "no-referrer", path
+        csp = r.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in csp
+            and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        )
+    assert client.get("/api/tickets").headers["cache-control"] == "no-store"
+
+
+def test_docs_page_needs_no_cdn_and_no_inline_script(anonymous: TestClient) -> None:
+    page = anonymous.get("/docs").text
+    assert "cdn" not in page.lower() and "http" not in page.split("<body>")[1]
+    assert "<script>" not in page  # every script has a src
+    assert anonymous.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+    assert anonymous.get("/docs/start.js").status_code == 200
+
+
+def test_intake_is_rate_limited_per_requester_and_per_client(
+    client: TestClient, desk: Desk, clock: FakeClock
+) -> None:
+    per_requester = desk.settings.intake_limit_per_requester
+    for i in range(per_requester):
+        assert (
+            client.post(
+                "/api/tickets", json={"subject": f"s{i}", "requester": "x@example.com"}
+            ).status_code
+            == 201
+        )
+    r = client.post("/api/tickets", json={"subject": "one more", "requester": "X@example.com"})
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+    assert 0 < int(r.headers["retry-after"]) <= 60
+    assert (
+        client.post(
+            "/api/tickets", json={"subject": "other", "requester": "y@example.com"}
+        ).status_code
+        == 201
+    )
+    for i in range(desk.settings.intake_limit_per_client - per_requester - 1):
+        client.post("/api/tickets", json={"subject": "n", "requester": f"n{i}@example.com"})
+    r = client.post("/api/tickets", json={"subject": "n", "requester": "fresh@example.com"})
+    assert r.status_code == 429
+    clock.advance(seconds=61)
+    assert (
+        client.post(
+            "/api/tickets", json={"subject": "later", "requester": "x@example.com"}
+        ).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize("hostile", XSS)
+def test_hostile_text_is_only_ever_served_as_json(
+    client: TestClient, anonymous: TestClient, actors: Actors, hostile: str
+) -> None:
+    r = anonymous.post(
+        "/api/tickets",
+        json={
+            "subject": hostile,
+            "description": hostile,
+            "requester": "ann@example.com",
+            "triage": {hostile: hostile},
+            "service": hostile,
+        },
+        headers=actors["customer_a"],
+    )
+    assert r.status_code == 201, r.text
+    ref = r.json()["ref"]
+    for path, body in (
+        ("notes", {"body": hostile}),
+        ("assign", {"agent": hostile, "team": hostile}),
+        ("rating", {"score": 1, "comment": hostile}),
+    ):
+        client.post(f"/api/tickets/{ref}/{path}", json=body)
+    responses = [
+        client.get(f"/api/tickets/{ref}"),
+        client.get("/api/tickets", params={"q": hostile}),
+        client.get(f"/api/tickets/{hostile}"),
+        anonymous.get(f"/api/tickets/{hostile}", headers=actors["customer_a"]),
+        client.post("/api/lint", json={"text": hostile, "kind": "update"}),
+        anonymous.get(f"/docs?{hostile}"),
+        anonymous.get(f"/{hostile}"),
+    ]
+    for resp in responses:
+        ctype = resp.headers["content-type"]
+        assert resp.headers["x-content-type-options"] == "nosniff"
+        if ctype.startswith("text/html"):
+            assert hostile not in resp.text  # the only HTML page never reflects input
+        else:
+            assert ctype.startswith("application/json"), ctype
