@@ -47,6 +47,14 @@ class Format(StrEnum):
     json = "json"
 
 
+class ListFormat(StrEnum):
+    """Output formats of ``tickets list``: a table, JSON, or CSV for spreadsheets."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
 DatabaseOpt = Annotated[
     str | None,
     typer.Option(
@@ -351,18 +359,27 @@ def tickets_list(
     team: Annotated[str | None, typer.Option(help="Only this team's.")] = None,
     requester: Annotated[str | None, typer.Option(help="Only this requester's.")] = None,
     text: Annotated[str | None, typer.Option(help="Text in subject or description.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
-    fmt: Annotated[Format, typer.Option("--format", help="table or json.")] = Format.table,
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000)] = 50,
+    fmt: Annotated[
+        ListFormat, typer.Option("--format", help="table, json, or csv (spreadsheet-safe).")
+    ] = ListFormat.table,
 ) -> None:
     """List tickets, newest first."""
+    from promisedesk.services.exports import TICKET_COLUMNS, csv_text
     from promisedesk.web.api.schemas import TicketOut
 
     desk = _desk(database_url, config)
     f = TicketFilter(status, priority, assignee, team, requester, text)
     with desk.store.reading() as tx:
-        rows = [TicketOut.of(r) for r in tx.list(f, after_id=None, limit=limit)]
+        found = tx.list(f, after_id=None, limit=limit)
     desk.close()
-    if fmt == Format.json:
+    if fmt == ListFormat.csv:
+        m = [r._mapping for r in found]
+        for chunk in csv_text(TICKET_COLUMNS, ([r[c] for c in TICKET_COLUMNS] for r in m)):
+            sys.stdout.write(chunk)
+        return
+    rows = [TicketOut.of(r) for r in found]
+    if fmt == ListFormat.json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in rows]))
         return
     table = Table("ref", "priority", "status", "subject", "requester", "assignee", "updated")

@@ -6,6 +6,8 @@ policy fails, and so does a row for a route that no longer exists.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ ACTORS = [
     "lead",
     "admin",
 ]
+STAFF = {"agent_desk", "agent_net", "lead", "admin"}
 DENIALS = {401, 403, 404}
 LATER = "2026-12-01T18:00:00Z"
 
@@ -149,19 +152,26 @@ def test_every_cell_of_the_matrix(desk: Desk, actors: Actors, world: dict[str, s
     assert cells == len(policy) * len(ACTORS)
 
 
-def test_lists_and_search_show_only_what_each_actor_may_see(
+def test_lists_search_and_exports_show_only_what_each_actor_may_see(
     anonymous: TestClient, actors: Actors, world: dict[str, str]
 ) -> None:
     for actor, listed in listed_policy().items():
         want = listed.split()
         for params in ({}, {"q": "Ticket"}):
             r = anonymous.get("/api/tickets", params=params, headers=actors[actor])
+            e = anonymous.get("/api/exports/tickets.csv", params=params, headers=actors[actor])
             if want == ["401"]:
-                assert r.status_code == 401
+                assert r.status_code == e.status_code == 401
                 continue
             assert r.status_code == 200, r.text
             refs = {t["ref"] for t in r.json()["items"]}
             assert refs == {world[x] for x in want}, (actor, params)
+            assert e.status_code == 200, e.text
+            exported = list(csv.DictReader(io.StringIO(e.text)))
+            assert {row["ref"] for row in exported} == refs, (actor, params)
+            internal = {"assignee", "team", "tier", "escalation_level"}
+            columns = set(exported[0])
+            assert internal <= columns if actor in STAFF else not internal & columns, actor
 
 
 def test_customers_never_see_internal_events_or_fields(

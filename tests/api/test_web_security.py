@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -107,6 +110,7 @@ def test_hostile_text_is_only_ever_served_as_json(
     responses = [
         client.get(f"/api/tickets/{ref}"),
         client.get("/api/tickets", params={"q": hostile}),
+        client.get("/api/exports/tickets.csv", params={"q": hostile}),
         client.get(f"/api/tickets/{hostile}"),
         anonymous.get(f"/api/tickets/{hostile}", headers=actors["customer_a"]),
         client.post("/api/lint", json={"text": hostile, "kind": "update"}),
@@ -119,4 +123,39 @@ def test_hostile_text_is_only_ever_served_as_json(
         if ctype.startswith("text/html"):
             assert hostile not in resp.text  # the only HTML page never reflects input
         else:
-            assert ctype.startswith("application/json"), ctype
+            assert ctype.startswith(("application/json", "text/csv")), ctype
+
+
+def test_the_csv_export_neutralises_formulas_and_is_not_cached(client: TestClient) -> None:
+    hostile = [
+        '=HYPERLINK("http://evil.example","x")',
+        "+1+1",
+        "-1+1",
+        "@SUM(1)",
+        "\t=1",
+        "\r=1",
+    ]
+    for subject in hostile:
+        r = client.post("/api/tickets", json={"subject": subject, "requester": "a@example.com"})
+        assert r.status_code == 201, r.text
+    r = client.post(
+        "/api/tickets", json={"subject": "Printer, floor 3", "requester": "=1+1@example.com"}
+    )
+    assert r.status_code == 201, r.text
+    e = client.get("/api/exports/tickets.csv")
+    assert e.status_code == 200
+    assert e.headers["content-type"] == "text/csv; charset=utf-8"
+    assert e.headers["cache-control"] == "no-store"
+    assert e.headers["content-disposition"] == 'attachment; filename="tickets.csv"'
+    rows = list(csv.DictReader(io.StringIO(e.text, newline="")))
+    by_subject = {row["subject"] for row in rows}
+    # Subjects are stored stripped, so "\t=1" arrives as "=1" (the unit tests cover tabs).
+    assert by_subject == {"'" + s.strip() for s in hostile} | {"Printer, floor 3"}
+    assert {row["requester"] for row in rows} == {"a@example.com", "'=1+1@example.com"}
+    assert all(
+        not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r.values()
+    )
+    filtered = client.get("/api/exports/tickets.csv", params={"q": "Printer"})
+    assert [row["subject"] for row in csv.DictReader(io.StringIO(filtered.text))] == [
+        "Printer, floor 3"
+    ]

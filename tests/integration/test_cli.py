@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -57,6 +59,11 @@ def test_replay_list_show_export(db_url: str, tmp_path: Path) -> None:
     assert "Applied 27 events (3 tickets opened); skipped 1 invalid lines." in r.stdout
     listed = json.loads(run("tickets", "list", "--format", "json", cwd=tmp_path, db=db_url).stdout)
     assert [t["ref"] for t in listed] == ["INC-3", "INC-2", "INC-1"]
+    spreadsheet = run("tickets", "list", "--format", "csv", cwd=tmp_path, db=db_url).stdout
+    rows = list(csv.DictReader(io.StringIO(spreadsheet, newline="")))
+    assert [(r["ref"], r["status"]) for r in rows] == [
+        (t["ref"], t["status"]) for t in listed
+    ] and rows[0]["opened_at"] == listed[0]["opened_at"].replace("Z", "+00:00")
     shown = json.loads(
         run("tickets", "show", "INC-1", "--format", "json", cwd=tmp_path, db=db_url).stdout
     )

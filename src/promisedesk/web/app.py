@@ -8,7 +8,7 @@ from promisedesk import __version__
 from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
 from promisedesk.web import errors
-from promisedesk.web.api import commitments, composer, session, sla, tickets
+from promisedesk.web.api import commitments, composer, exports, session, sla, tickets
 from promisedesk.web.limits import BodySizeLimit
 from promisedesk.web.ratelimit import IntakeLimiter
 from promisedesk.web.security import SecurityHeaders, install_docs
@@ -36,6 +36,7 @@ def create_app(desk: Desk) -> FastAPI:
     app.include_router(sla.router)
     app.include_router(commitments.router)
     app.include_router(composer.router)
+    app.include_router(exports.router)
     install_docs(app)
 
     @app.get("/healthz", include_in_schema=False)

@@ -10,11 +10,13 @@ import binascii
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from promisedesk.domain.accounts import Principal, normalise_email
 from promisedesk.domain.errors import InvalidInput
+from promisedesk.domain.events import Status
+from promisedesk.domain.priority import Priority
 from promisedesk.services import access
 from promisedesk.services import commands as c
 from promisedesk.store.tickets import StoredEvent, TicketFilter
@@ -40,7 +42,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorOut, "description": "Invalid input"},
 }
 
-__all__ = ["ERRORS", "NO_STORE", "DeskDep", "PrincipalDep", "router"]
+__all__ = ["ERRORS", "NO_STORE", "DeskDep", "FilterDep", "PrincipalDep", "router"]
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"], responses=ERRORS)
 
@@ -110,17 +112,27 @@ def _decode_cursor(cursor: str) -> int:
         ) from None
 
 
+def ticket_filter(
+    status: Annotated[list[Status] | None, Query(max_length=10)] = None,
+    priority: Annotated[list[Priority] | None, Query(max_length=4)] = None,
+    assignee: Annotated[str | None, Query(max_length=320)] = None,
+    team: Annotated[str | None, Query(max_length=120)] = None,
+    requester: Annotated[str | None, Query(max_length=320)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text in subject/body")] = None,
+) -> TicketFilter:
+    """The list's filters, shared by the list and the CSV export."""
+    return TicketFilter(status, priority, assignee, team, requester, q)
+
+
+FilterDep = Annotated[TicketFilter, Depends(ticket_filter)]
+
+
 @router.get("", response_model=TicketPage, summary="List tickets")
 def list_tickets(
     desk: DeskDep,
     p: PrincipalDep,
     response: Response,
-    status: Annotated[list[str] | None, Query(max_length=10)] = None,
-    priority: Annotated[list[str] | None, Query(max_length=4)] = None,
-    assignee: Annotated[str | None, Query(max_length=320)] = None,
-    team: Annotated[str | None, Query(max_length=120)] = None,
-    requester: Annotated[str | None, Query(max_length=320)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in subject/body")] = None,
+    f: FilterDep,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> TicketPage:
@@ -129,7 +141,6 @@ def list_tickets(
     Only the tickets the caller may see are listed (a customer's own, and their
     organisation's).
     """
-    f = TicketFilter(status, priority, assignee, team, requester, q)
     after = _decode_cursor(cursor) if cursor else None
     rows = access.visible_tickets(desk.store, p, f, after_id=after, limit=limit + 1)
     more = len(rows) > limit
