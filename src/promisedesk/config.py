@@ -289,6 +289,9 @@ kinds = ["first_response", "next_update", "resolve", "escalation_review"]
 
 [[sla.policies]]
 name = "standard"
+# When a next update is near due (at its warning), the watcher can "draft" a short
+# holding update for the owner to send, or "send" it itself; "off" by default.
+auto_holding_update = "off"
 
 [sla.policies.targets.P1]
 acknowledge    = { within = "15m", calendar = "always" }

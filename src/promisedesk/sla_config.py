@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -95,6 +95,9 @@ class PolicyTable(_Strict):
     services: list[str] = Field(default_factory=list)
     customer_groups: list[str] = Field(default_factory=list)
     targets: dict[Priority, TargetsTable]
+    # Before a next update would break: "off", or prepare ("draft") or send a short
+    # holding update (built-in template ``holding_update``) when the warning is due.
+    auto_holding_update: Literal["off", "draft", "send"] = "off"
 
 
 class PublishedTable(_Strict):
@@ -229,6 +232,7 @@ def load_sla(data: Mapping[str, Any], calendars: Mapping[str, Calendar]) -> SlaB
                 targets=per_priority,
                 services=frozenset(p.services),
                 customer_groups=frozenset(p.customer_groups),
+                auto_holding_update=p.auto_holding_update,
             )
         )
     if problems:

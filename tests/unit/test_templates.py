@@ -166,6 +166,24 @@ Zuerst werde ich die Berechtigungen der Freigabe prüfen. Sie hören bis morgen 
 
 Jonas, Service Desk
 """,
+    ("holding_update", "en_GB", "Europe/London"): """\
+Hello Priya,
+
+A short note on PD-4711 ("Shared drive unavailable"): it is still open and still being worked on. There is nothing new to report yet, and we did not want you to wait without news.
+
+You will hear from us again by tomorrow at 09:00 GMT, with what we have found by then. If anything has changed on your side, reply to this message.
+
+Service Desk
+""",
+    ("holding_update", "de_DE", "Europe/Berlin"): """\
+Hallo Frau Keller,
+
+eine kurze Nachricht zu PD-4711 („Netzlaufwerk nicht erreichbar“): Die Anfrage ist weiter offen und in Arbeit. Es gibt noch nichts Neues, und wir wollten Sie nicht ohne Nachricht warten lassen.
+
+Sie hören bis morgen um 10:00 MEZ wieder von uns, mit dem, was wir bis dahin herausgefunden haben. Falls sich bei Ihnen etwas geändert hat, antworten Sie einfach auf diese Nachricht.
+
+Service Desk
+""",
     ("update", "de_DE", "Europe/Berlin"): """\
 Hallo Frau Keller,
 

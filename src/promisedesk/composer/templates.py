@@ -246,6 +246,9 @@ BUILTIN_DESCRIPTIONS: Mapping[str, str] = {
     "update": "a mid-investigation update (lint kind: update)",
     "escalation": "handing the ticket to another team (lint kind: escalation)",
     "closure": "resolution and closure (lint kind: closure)",
+    "holding_update": (
+        "the watcher's holding update before a next update is due (lint kind: update)"
+    ),
 }
 BUILTIN_KINDS: Mapping[str, str] = {
     "acknowledgement": "first_reply",
@@ -253,6 +256,7 @@ BUILTIN_KINDS: Mapping[str, str] = {
     "update": "update",
     "escalation": "escalation",
     "closure": "closure",
+    "holding_update": "update",
 }
 """The lint kind a reply drafted from each built-in template is checked as."""
 
@@ -322,6 +326,18 @@ When you have a moment, please rate how we handled it: {{ rating_link }}
 
 {{ agent }}, {{ team }}
 """,
+    ("holding_update", "en"): """\
+Hello {{ customer_name }},
+
+A short note on {{ ticket_ref }} ("{{ subject }}"): it is still open and still being \
+worked on. There is nothing new to report yet, and we did not want you to wait without \
+news.
+
+You will hear from us again by {{ next_update_at }}, with what we have found by then. \
+If anything has changed on your side, reply to this message.
+
+{{ team }}
+""",
     ("acknowledgement", "de"): """\
 Hallo {{ customer_name }},
 
@@ -387,6 +403,19 @@ diese Nachricht, dann nehmen wir es sofort wieder auf.
 Wenn Sie einen Moment Zeit haben, bewerten Sie bitte unsere Unterstützung: {{ rating_link }}
 
 {{ agent }}, {{ team }}
+""",
+    ("holding_update", "de"): """\
+Hallo {{ customer_name }},
+
+eine kurze Nachricht zu {{ ticket_ref }} („{{ subject }}“): Die Anfrage ist weiter offen \
+und in Arbeit. Es gibt noch nichts Neues, und wir wollten Sie nicht ohne Nachricht \
+warten lassen.
+
+Sie hören bis {{ next_update_at }} wieder von uns, mit dem, was wir bis dahin \
+herausgefunden haben. Falls sich bei Ihnen etwas geändert hat, antworten Sie einfach auf \
+diese Nachricht.
+
+{{ team }}
 """,
 }
 """The built-in templates in the product's own wording, by (name, language)."""

@@ -47,7 +47,14 @@ from promisedesk.domain.events import (
     Triaged,
 )
 from promisedesk.domain.priority import Priority
-from promisedesk.domain.sla import SlaBook, SlaClock, TargetKind, TargetRun, is_person
+from promisedesk.domain.sla import (
+    SlaBook,
+    SlaClock,
+    TargetKind,
+    TargetRun,
+    counts_as_update,
+    is_person,
+)
 from promisedesk.domain.tickets import open_ticket
 
 
@@ -227,7 +234,7 @@ class _Ledger:
         assert self.clock is not None
         self.clock.advance(event)
         person = is_person(event.by)
-        if isinstance(p, PublicReply | Resolved) and person:
+        if isinstance(p, PublicReply | Resolved) and counts_as_update(event.by):
             for i in self._open(Kind.next_update):
                 self._settle(i, Outcome.kept, at, seq)
             if Kind.next_update in self.policy_runs:

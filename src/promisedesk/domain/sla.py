@@ -88,6 +88,8 @@ class SlaPolicy:
     targets: Mapping[Priority, Mapping[TargetKind, Target]]
     services: frozenset[str] = frozenset()
     customer_groups: frozenset[str] = frozenset()
+    # "off", "draft" or "send": what the watcher does when a next update is near due.
+    auto_holding_update: str = "off"
 
     def matches(self, priority: Priority, service: str | None, group: str | None) -> bool:
         """True when this policy covers a ticket with these facts."""
@@ -152,9 +154,23 @@ class TargetRun:
     breaches: int = 0
 
 
+HOLDING_UPDATE_ACTOR = "system:holding-update"
+"""The actor of the watcher's automatic holding updates (``auto_holding_update``)."""
+
+
 def is_person(by: str) -> bool:
     """True for an actor that is a person (not the system)."""
     return by != "system" and not by.startswith("system:")
+
+
+def counts_as_update(by: str) -> bool:
+    """True when a public reply by ``by`` is an update the customer was owed.
+
+    A person's reply is; so is the holding update a policy chose to send on the
+    desk's behalf (it tells the customer when they hear next). Other automatic
+    messages, such as the acknowledgement, are not.
+    """
+    return is_person(by) or by == HOLDING_UPDATE_ACTOR
 
 
 class SlaClock:
@@ -253,8 +269,8 @@ class SlaClock:
             self._stop(TargetKind.acknowledge, at)
         if isinstance(p, PublicReply | Resolved) and is_person(event.by):
             self._stop(TargetKind.first_response, at)
-            if after.is_open:
-                self._start(TargetKind.update_cadence, at)
+        if isinstance(p, PublicReply | Resolved) and counts_as_update(event.by) and after.is_open:
+            self._start(TargetKind.update_cadence, at)
         if isinstance(p, Resolved):
             self._stop(TargetKind.resolve, at)
             self._stop(TargetKind.update_cadence, at)

@@ -16,6 +16,7 @@ from typing import Any
 from promisedesk.config import Policy
 from promisedesk.domain.commitments import Commitment, Kind, Outcome, compute_ledger
 from promisedesk.domain.errors import TicketNotFound
+from promisedesk.domain.sla import HOLDING_UPDATE_ACTOR
 from promisedesk.services import commands as c
 from promisedesk.store import commitments as rows
 from promisedesk.store.tickets import TicketStore, TicketTx
@@ -115,6 +116,8 @@ class SweepReport:
     warned: int = 0
     breached: int = 0
     escalated: int = 0
+    drafted: int = 0  # holding updates prepared for the owner
+    held: int = 0  # holding updates sent on the desk's behalf
 
 
 def _owner(row: Any) -> str:
@@ -154,6 +157,7 @@ def sweep(
         marks: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         escalations: list[Any] = []
+        holds: list[Any] = []
         for r in due:
             mark = {
                 k: getattr(r, k)
@@ -189,15 +193,20 @@ def sweep(
                         escalations.append(r)
             elif r.warn_at is not None and r.warned_at is None and r.warn_at <= now:
                 mark["warned_at"] = now
-                notices.append(_notice(r, "warning", _owner(r), now))
+                if r.kind == Kind.next_update.value:
+                    holds.append(r)  # its warning may carry a holding update
+                else:
+                    notices.append(_notice(r, "warning", _owner(r), now))
                 report.warned += 1
             mark["sweep_at"] = rows._sweep_at(mark | {"due_at": r.due_at})
             marks.append(mark)
         rows.mark_many(tx.conn, marks)
         say("breach-recorded")
+        tx.preload([r.ticket_ref for r in (*holds, *escalations)])  # locked by due_for_sweep
+        for r in holds:
+            notices.append(_hold(tx, policy, r, now, report))
         rows.enqueue_many(tx.conn, notices)
         say("notified")
-        tx.preload([r.ticket_ref for r in escalations])  # locked by due_for_sweep
         for r in escalations:
             _, ticket = tx.load(r.ticket_ref)
             if ticket.status.value == "closed":
@@ -208,6 +217,38 @@ def sweep(
         flush_ledgers(tx, policy, now)
         say("done")
     return report
+
+
+def _hold(
+    tx: TicketTx, policy: Policy, r: Any, now: datetime, report: SweepReport
+) -> dict[str, Any]:
+    """The warning for a next update, with the policy's holding update drafted or sent."""
+    from promisedesk.services.holding import holding_update
+    from promisedesk.services.tickets import record_in
+
+    notice = _notice(r, "warning", _owner(r), now)
+    hold = holding_update(tx, policy, r.ticket_ref, now)
+    if hold is None:
+        return notice
+    if hold.mode == "send":
+        cmd = c.PublicReply(body=hold.text, next_update_at=hold.next_update_at)
+        record_in(tx, policy, r.ticket_ref, cmd, by=HOLDING_UPDATE_ACTOR, at=now, now=now)
+        report.held += 1
+        notice["subject"] = f"[{r.ticket_ref}] holding update sent; next update by " + _when(
+            hold.next_update_at
+        )
+        notice["body"] = (
+            f"The update due {_when(r.due_at)} was near, so this holding update went to the "
+            f"customer on your behalf:\n\n{hold.text}"
+        )
+    else:
+        report.drafted += 1
+        notice["subject"] = f"[{r.ticket_ref}] update due {_when(r.due_at)}: a draft is ready"
+        notice["body"] = (
+            f"Due {_when(r.due_at)}: {r.reason}. If you have nothing new, this holding update "
+            f"keeps the promise (edit it as you like, then send it as a reply):\n\n{hold.text}"
+        )
+    return notice
 
 
 def _lead(row: Any) -> str:
