@@ -93,6 +93,16 @@ def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
         ("post", "/api/tickets/PD-404/notes", {"json": {"body": "x"}}, 404, "unknown_ticket", None),
         ("get", "/api/tickets/PD-404", {}, 404, "unknown_ticket", None),
         ("get", "/api/tickets?limit=0", {}, 422, "invalid_input", "limit"),
+        ("get", "/api/tickets?status=shelved", {}, 422, "invalid_input", "status.0"),
+        ("get", "/api/tickets?team=desk%00", {}, 422, "invalid_input", "query"),
+        (
+            "post",
+            "/api/tickets/PD-1/notes",
+            {"content": b'{"body": "a\\u0000b"}', "headers": {"content-type": "application/json"}},
+            422,
+            "invalid_input",
+            "body",
+        ),
         ("get", "/api/tickets?cursor=!!", {}, 422, "invalid_input", "cursor"),
         ("delete", "/api/tickets/PD-1", {}, 405, "method_not_allowed", None),
         ("get", "/nowhere", {}, 404, "not_found", None),
@@ -156,3 +166,16 @@ def test_error_shape_is_pinned_in_openapi(client: TestClient) -> None:
     assert sorted(schema["required"]) == ["code", "details", "message"]
     post = spec["paths"]["/api/tickets/{ref}/close"]["post"]["responses"]
     assert {"404", "409", "422"} <= set(post)
+
+
+def test_text_that_spells_a_nul_escape_is_kept(client: TestClient) -> None:
+    # "\\u0000" in JSON is the six characters \u0000, not a NUL: it must be accepted.
+    open_ticket(client)
+    r = client.post(
+        "/api/tickets/PD-1/notes",
+        content=b'{"body": "the log shows \\\\u0000 bytes"}',
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    timeline = client.get("/api/tickets/PD-1").json()["timeline"]
+    assert timeline[-1]["data"]["body"] == "the log shows \\u0000 bytes"

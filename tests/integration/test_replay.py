@@ -144,6 +144,11 @@ def test_replay_export_replay_gives_the_same_states(desk: Desk, tmp_path: Path) 
             b' "score": "five"}',
             "'score'",
         ),
+        (
+            b'{"at": "2026-11-30T09:00:00Z", "ticket": "INC-1", "type": "internal_note",'
+            b' "by": "a", "body": "x\\u0000y"}',
+            "NUL character",
+        ),
     ],
 )
 def test_bad_line_is_reported_with_number_and_changes_nothing(

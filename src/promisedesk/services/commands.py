@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from promisedesk.domain.events import Channel, Status, Tier
 from promisedesk.domain.priority import Level, Priority
@@ -31,6 +39,34 @@ class Command(BaseModel):
     """Base of every command: strict about unknown fields, frozen once parsed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        # PostgreSQL cannot hold U+0000 in text; refuse it on every backend alike.
+        where = _nul_at(data)
+        if where is not None:
+            raise ValueError(f"{where or 'a value'} holds a NUL character (U+0000); remove it")
+        return data
+
+
+def _nul_at(value: object, path: str = "") -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            found = _nul_at(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _nul_at(item, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 class OpenTicket(Command):

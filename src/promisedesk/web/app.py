@@ -12,6 +12,7 @@ from promisedesk.web.api import commitments, composer, exports, session, sla, ti
 from promisedesk.web.limits import BodySizeLimit
 from promisedesk.web.ratelimit import IntakeLimiter
 from promisedesk.web.security import SecurityHeaders, install_docs
+from promisedesk.web.text_guard import NulGuard
 
 
 def create_app(desk: Desk) -> FastAPI:
@@ -43,6 +44,7 @@ def create_app(desk: Desk) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.add_middleware(NulGuard)
     app.add_middleware(BodySizeLimit, max_bytes=desk.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
