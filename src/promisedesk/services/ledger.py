@@ -31,7 +31,8 @@ def ledger_in(tx: TicketTx, policy: Policy, ref: str, now: datetime) -> list[Com
 
 
 def flush_ledgers(tx: TicketTx, policy: Policy, now: datetime, *, historical: bool = False) -> None:
-    """Write the recomputed ledger of every ticket changed in ``tx``."""
+    """Write the recomputed ledger of every ticket changed in ``tx``, in one batch."""
+    writes: list[rows.LedgerWrite] = []
     for ref in sorted(tx.dirty):
         try:
             ticket_id, events = tx.events_of(ref)
@@ -40,16 +41,9 @@ def flush_ledgers(tx: TicketTx, policy: Policy, now: datetime, *, historical: bo
         _, ticket = tx.load(ref)
         items = compute_ledger(ref, events, policy.sla, now)
         warn_at = {i.id: policy.watch.warn_at(i, ticket.priority) for i in items}
-        rows.write_ledger(
-            tx.conn,
-            ticket_id,
-            items,
-            warn_at,
-            now=now,
-            historical=historical,
-            new_ticket=ref in tx.created,
-        )
+        writes.append(rows.LedgerWrite(ticket_id, items, warn_at, ref in tx.created))
         tx.created.discard(ref)
+    rows.write_ledgers(tx.conn, writes, now=now, historical=historical)
     tx.dirty.clear()
 
 

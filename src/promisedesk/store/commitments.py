@@ -47,8 +47,21 @@ def _sweep_at(row: Mapping[str, Any]) -> datetime | None:
 
 
 _SELECT_LEDGER = select(commitments).where(commitments.c.ticket_id == bindparam("tid"))
+_SELECT_LEDGERS = select(commitments).where(
+    commitments.c.ticket_id.in_(bindparam("tids", expanding=True))
+)
 _INSERT_COMMITMENT = insert(commitments)
 _UPDATE_COMMITMENT = update(commitments).where(commitments.c.id == bindparam("cid"))
+
+
+@dataclass(frozen=True)
+class LedgerWrite:
+    """One ticket's recomputed ledger, to be written by ``write_ledgers``."""
+
+    ticket_id: int
+    items: Sequence[Commitment]
+    warn_at: Mapping[str, datetime | None]
+    new_ticket: bool = False
 
 
 def write_ledger(
@@ -61,50 +74,82 @@ def write_ledger(
     historical: bool = False,
     new_ticket: bool = False,
 ) -> None:
-    """Bring a ticket's commitment rows in line with its recomputed ledger.
-
-    ``historical`` (replay of old logs) marks warnings and breaches already in the
-    past as handled, so importing history does not notify anyone about it.
-    """
-    existing = (
-        {}
-        if new_ticket
-        else {r.id: r._mapping for r in conn.execute(_SELECT_LEDGER, {"tid": ticket_id})}
+    """Bring one ticket's commitment rows in line with its recomputed ledger."""
+    write_ledgers(
+        conn, [LedgerWrite(ticket_id, items, warn_at, new_ticket)], now=now, historical=historical
     )
+
+
+# SQLite allows 32,766 bound values a statement; stay well inside it.
+_IN_CHUNK = 500
+
+
+def write_ledgers(
+    conn: Connection,
+    writes: Sequence[LedgerWrite],
+    *,
+    now: datetime,
+    historical: bool = False,
+) -> None:
+    """Bring several tickets' commitment rows in line with their recomputed ledgers.
+
+    One read of the existing rows and one batched insert and update for all of them,
+    so a watcher sweep that escalates a thousand tickets costs a handful of statements.
+    ``historical`` (replay of old logs) marks warnings and breaches already in the past
+    as handled, so importing history does not notify anyone about it.
+    """
+    known = [w.ticket_id for w in writes if not w.new_ticket]
+    existing: dict[str, Any] = {}  # commitment id -> its row's mapping
+    for i in range(0, len(known), _IN_CHUNK):
+        chunk = known[i : i + _IN_CHUNK]
+        query = _SELECT_LEDGER if len(chunk) == 1 else _SELECT_LEDGERS
+        params = {"tid": chunk[0]} if len(chunk) == 1 else {"tids": chunk}
+        existing.update((r.id, r._mapping) for r in conn.execute(query, params))
     inserts: list[dict[str, Any]] = []
-    for seq, c in enumerate(items, start=1):
-        row: dict[str, Any] = {
-            "kind": c.kind.value,
-            "source": c.source.value,
-            "made_at": c.made_at,
-            "made_by": c.made_by,
-            "due_at": c.due_at,
-            "reason": c.reason,
-            "outcome": c.outcome.value,
-            "settled_at": c.settled_at,
-            "settled_seq": c.settled_seq,
-            "warn_at": warn_at.get(c.id),
-        }
-        old = existing.get(c.id)
-        row["warned_at"] = old["warned_at"] if old else None
-        row["breach_handled_at"] = old["breach_handled_at"] if old else None
-        if historical:
-            if row["warned_at"] is None and row["warn_at"] is not None and row["warn_at"] <= now:
-                row["warned_at"] = now
-            if c.outcome == Outcome.broken and row["breach_handled_at"] is None:
-                row["breach_handled_at"] = now
-        row["sweep_at"] = _sweep_at(row)
-        if old is None:
-            inserts.append(
-                {"id": c.id, "ticket_id": ticket_id, "ticket_ref": c.ticket, "seq": seq, **row}
-            )
-        elif any(
-            old[k] != row[k]
-            for k in (*_DERIVED, "warn_at", "warned_at", "breach_handled_at", "sweep_at")
-        ):
-            conn.execute(_UPDATE_COMMITMENT, {"cid": c.id, **row})
+    changes: list[dict[str, Any]] = []
+    for w in writes:
+        for seq, c in enumerate(w.items, start=1):
+            row: dict[str, Any] = {
+                "kind": c.kind.value,
+                "source": c.source.value,
+                "made_at": c.made_at,
+                "made_by": c.made_by,
+                "due_at": c.due_at,
+                "reason": c.reason,
+                "outcome": c.outcome.value,
+                "settled_at": c.settled_at,
+                "settled_seq": c.settled_seq,
+                "warn_at": w.warn_at.get(c.id),
+            }
+            old = existing.get(c.id)
+            row["warned_at"] = old["warned_at"] if old else None
+            row["breach_handled_at"] = old["breach_handled_at"] if old else None
+            if historical:
+                due_warning = row["warn_at"] is not None and row["warn_at"] <= now
+                if row["warned_at"] is None and due_warning:
+                    row["warned_at"] = now
+                if c.outcome == Outcome.broken and row["breach_handled_at"] is None:
+                    row["breach_handled_at"] = now
+            row["sweep_at"] = _sweep_at(row)
+            if old is None:
+                inserts.append(
+                    {
+                        "id": c.id,
+                        "ticket_id": w.ticket_id,
+                        "ticket_ref": c.ticket,
+                        "seq": seq,
+                        **row,
+                    }
+                )
+            elif any(old[k] != row[k] for k in _COMPARED):
+                changes.append({"cid": c.id, **row})
+    if changes:
+        conn.execute(_UPDATE_COMMITMENT, changes)
     if inserts:
         conn.execute(_INSERT_COMMITMENT, inserts)
+
+
+_COMPARED = (*_DERIVED, "warn_at", "warned_at", "breach_handled_at", "sweep_at")
 
 
 @dataclass(frozen=True)
