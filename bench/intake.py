@@ -100,7 +100,7 @@ class Bench:
             check=True,
         )
         made = subprocess.run(
-            [str(PROMISEDESK), "tokens", "create", "admin", *base],
+            [str(PROMISEDESK), "tokens", "create", "bench@example.invalid", *base],
             capture_output=True,
             text=True,
             timeout=300,

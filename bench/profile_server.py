@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import re
 import shutil
 import subprocess
@@ -29,6 +30,22 @@ import servers
 from intake import CREATE_BODY, PROMISEDESK
 
 from promisedesk.clock import SystemClock
+
+
+def _token(url: str, config: Path, work: Path) -> str:
+    """An admin's API token on the fresh database: every API route needs one."""
+    base = ["--database-url", url, "--config", str(config)]
+    admin = ["--admin-email", "profile@example.invalid"]
+    subprocess.run([str(PROMISEDESK), "init", *base, *admin], check=True, capture_output=True)
+    made = subprocess.run(
+        [str(PROMISEDESK), "tokens", "create", "profile@example.invalid", "--database-url", url],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=work,
+    )
+    return "Bearer " + made.stdout.strip().splitlines()[-1]
+
 
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:]+):(?P<line>\d+)\)$")
 
@@ -94,7 +111,11 @@ def main() -> int:
     name = "promisedesk_profile"
     url = databases.fresh_sqlite(work / "db") if pg is None else pg.fresh(name)
     config = work / "absent.toml"
+    # A load test is a flood on purpose; the intake limits would answer 429.
+    os.environ["PROMISEDESK_INTAKE_LIMIT_PER_CLIENT"] = "0"
+    os.environ["PROMISEDESK_INTAKE_LIMIT_PER_REQUESTER"] = "0"
     try:
+        auth = _token(url, config, work)
         if a.what == "get":
             log = work / "seed.jsonl"
             eventlog.write(log, a.seed_tickets, SystemClock().now())
@@ -112,9 +133,9 @@ def main() -> int:
                 capture_output=True,
                 timeout=3600,
             )
-            req = loadgen.Request("GET", "/api/tickets/PD-{rand}", None, a.seed_tickets)
+            req = loadgen.Request("GET", "/api/tickets/PD-{rand}", None, a.seed_tickets, auth)
         else:
-            req = loadgen.Request("POST", "/api/tickets", CREATE_BODY, 100_000)
+            req = loadgen.Request("POST", "/api/tickets", CREATE_BODY, 100_000, auth)
         port = servers.free_port()
         cmd = [
             str(PROMISEDESK),
