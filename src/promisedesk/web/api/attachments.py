@@ -18,7 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from promisedesk.domain.events import Visibility
+from promisedesk.domain.events import AttachmentAdded, Visibility
 from promisedesk.services import access
 from promisedesk.services import attachments as svc
 from promisedesk.services import commands as c
@@ -36,6 +36,7 @@ from promisedesk.web.deps import DeskDep, PrincipalDep
 #: Types served as themselves; everything else is ``application/octet-stream``.
 SAFE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain"})
 DOWNLOAD = "application/octet-stream"
+_PLAIN = frozenset(" ._-+()[]")
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -55,7 +56,10 @@ def served_type(content_type: str) -> str:
 
 def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback name and the exact name (RFC 6266/8187)."""
-    fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\%' else "_" for ch in filename)
+    # The fallback keeps only characters no header parser can misread (no quotes,
+    # semicolons, commas or backslashes); the exact name is percent-encoded.
+    plain = (ch if ch.isascii() and (ch.isalnum() or ch in _PLAIN) else "_" for ch in filename)
+    fallback = "".join(plain)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
@@ -110,7 +114,8 @@ async def upload_attachment(
     ticket, event = await run_in_threadpool(
         svc.do_attach_as, desk.store, desk.policy, p, ref, cmd, now
     )
-    out = AttachmentOut.of(ticket.ref, event.at, event.by, event.payload)  # type: ignore[arg-type]
+    assert isinstance(event.payload, AttachmentAdded)
+    out = AttachmentOut.of(ticket.ref, event.at, event.by, event.payload)
     body = AttachmentRecorded(
         ticket=ticket_out(p, ticket),
         event=TimelineEntry.of(StoredEvent(ticket.version, event), p),
