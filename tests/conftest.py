@@ -88,9 +88,14 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def desk(db_url: str, tmp_path: Path, clock: FakeClock) -> Iterator[Desk]:
-    """A migrated desk on each backend, with the fake clock."""
+    """A migrated desk on each backend, with the fake clock (64 KiB bodies, 256 KiB files)."""
     d = build(
-        Settings(database_url=db_url, config_path=tmp_path / "none.toml", max_body_bytes=65536),
+        Settings(
+            database_url=db_url,
+            config_path=tmp_path / "none.toml",
+            max_body_bytes=65536,
+            max_attachment_bytes=262_144,
+        ),
         clock=clock,
     )
     yield d

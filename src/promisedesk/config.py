@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted, in bytes."
     )
+    max_attachment_bytes: int = Field(
+        default=10_485_760,
+        ge=1,
+        description="Largest attachment accepted, in bytes (exempt from max_body_bytes).",
+    )
     sqlite_synchronous: Literal["NORMAL", "FULL"] = Field(
         default="NORMAL",
         description=(

@@ -67,6 +67,21 @@ BODIES: dict[str, Any] = {
     "POST /api/lint": {"text": "We will update you soon.", "kind": "update"},
     "POST /api/templates/{name}/render": {"values": {}},
 }
+#: Routes whose body is a raw file: sent as a small text file with these parameters.
+UPLOADS = {"POST /api/tickets/{ref}/attachments"}
+FILE = b"2026-12-01 09:00 vpn: handshake failed\n"
+
+
+def upload(
+    c: TestClient, ref: str, headers: dict[str, str], visibility: str = "public", **kw: Any
+) -> Any:
+    """Attach a small text file to ``ref`` as whoever ``headers`` authenticate."""
+    return c.post(
+        f"/api/tickets/{ref}/attachments",
+        params={"filename": kw.get("filename", "vpn.log"), "visibility": visibility},
+        content=kw.get("content", FILE),
+        headers={**headers, "Content-Type": kw.get("content_type", "text/plain")},
+    )
 
 
 def written_policy() -> dict[tuple[str, str], dict[str, str]]:
@@ -112,6 +127,12 @@ def world(desk: Desk, actors: Actors) -> dict[str, str]:
                 f"/api/tickets/{refs[name]}/assign", json={"team": team}, headers=actors["admin"]
             )
             assert r.status_code == 201, r.text
+        refs["Ai"] = refs["A"]
+        # Each ticket's attachments: a public one on A and X, an internal one on A (Ai).
+        for obj, visibility in (("A", "public"), ("Ai", "internal"), ("X", "public")):
+            r = upload(c, refs[obj], actors["admin"], visibility)
+            assert r.status_code == 201, r.text
+            refs[f"file:{obj}"] = r.json()["attachment"]["id"]
     return refs
 
 
@@ -132,7 +153,20 @@ def test_every_cell_of_the_matrix(desk: Desk, actors: Actors, world: dict[str, s
         for route, obj in order:
             method, path = route.split(" ", 1)
             url = path.replace("{ref}", world.get(obj, "PD-0")).replace("{name}", "first_reply")
+            url = url.replace("{id}", world.get(f"file:{obj}", "none"))
             for actor in ACTORS:
+                if route in UPLOADS:
+                    visibility = "internal" if obj == "Ai" else "public"
+                    r = upload(c, world[obj], actors[actor], visibility)
+                    cells += 1
+                    want = policy[(route, obj)][actor]
+                    got = r.status_code
+                    ok = got not in DENIALS and got < 500 if want == "ok" else got == int(want)
+                    if not ok:
+                        failures.append(
+                            f"{route} [{obj}] as {actor}: want {want}, got {got} {r.text[:120]}"
+                        )
+                    continue
                 body = BODIES.get(route)
                 if body is not None:
                     body = {
@@ -207,3 +241,38 @@ def test_breach_escalated_cannot_be_posted(client: TestClient, world: dict[str, 
     for path in ("breach-escalated", "breach_escalated", "breaches"):
         r = client.post(f"/api/tickets/{world['A']}/{path}", json={"commitment": "x", "kind": "y"})
         assert r.status_code in (404, 405), r.text
+
+
+def test_customers_never_see_internal_attachments(
+    client: TestClient, anonymous: TestClient, actors: Actors, world: dict[str, str]
+) -> None:
+    ref = world["A"]
+    secret = upload(
+        client, ref, actors["agent_desk"], "internal", filename="ceo-password-reset.txt"
+    )
+    assert secret.status_code == 201, secret.text
+    hidden = secret.json()["attachment"]["id"]
+    hidden_ids = {hidden, world["file:Ai"]}
+    for reader in ("customer_a", "customer_b"):
+        h = actors[reader]
+        body = anonymous.get(f"/api/tickets/{ref}", headers=h).json()
+        shown = [e for e in body["timeline"] if e["type"] == "attachment_added"]
+        assert [e["data"]["attachment"] for e in shown] == [world["file:A"]]
+        assert "ceo-password-reset" not in str(body) and "internal" not in str(shown)
+        listed = anonymous.get(f"/api/tickets/{ref}/attachments", headers=h).json()["items"]
+        assert [a["id"] for a in listed] == [world["file:A"]]
+        for attachment in hidden_ids:
+            r = anonymous.get(f"/api/tickets/{ref}/attachments/{attachment}", headers=h)
+            missing = anonymous.get(f"/api/tickets/{ref}/attachments/nothere", headers=h)
+            assert r.status_code == missing.status_code == 404
+            assert r.json()["code"] == missing.json()["code"] == "unknown_attachment"
+        got = anonymous.get(f"/api/tickets/{ref}/attachments/{world['file:A']}", headers=h)
+        assert got.status_code == 200 and got.content == FILE
+    # A customer may not slip an internal file in, nor attach to a colleague's ticket.
+    r = upload(anonymous, ref, actors["customer_a"], "internal")
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert upload(anonymous, ref, actors["customer_b"]).status_code == 403
+    staff = client.get(f"/api/tickets/{ref}/attachments", headers=actors["agent_desk"]).json()
+    assert hidden_ids <= {a["id"] for a in staff["items"]}
+    r = client.get(f"/api/tickets/{ref}/attachments/{hidden}", headers=actors["agent_desk"])
+    assert r.status_code == 200 and r.content == FILE

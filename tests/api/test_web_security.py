@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from urllib.parse import quote, unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -159,3 +160,79 @@ def test_the_csv_export_neutralises_formulas_and_is_not_cached(client: TestClien
     assert [row["subject"] for row in csv.DictReader(io.StringIO(filtered.text))] == [
         "Printer, floor 3"
     ]
+
+
+#: File names that must come back only encoded: the corpus above, and names aimed
+#: at the Content-Disposition header itself.
+HOSTILE_NAMES = [
+    *XSS,
+    'report.pdf"; filename="evil.exe',
+    "a;b=c, d%0D%0AX-Injected: 1.txt",
+    "naïve résumé 履歴書 ✓.txt",
+    "%22%0d%0a.txt",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NAMES)
+def test_attachment_names_are_only_ever_shown_encoded(
+    client: TestClient, anonymous: TestClient, actors: Actors, hostile: str
+) -> None:
+    r = client.post("/api/tickets", json={"subject": "files", "requester": "ann@example.com"})
+    ref = r.json()["ref"]
+    r = client.post(
+        f"/api/tickets/{ref}/attachments",
+        params={"filename": hostile},
+        content=b"<html><script>alert(1)</script></html>",
+        headers={"content-type": "text/html"},
+    )
+    if "/" in hostile:
+        # A name with a path separator is refused, naming the field.
+        assert r.status_code == 422 and r.json()["details"]["errors"][0]["field"] == "filename"
+        return
+    assert r.status_code == 201, r.text
+    attachment = r.json()["attachment"]
+    assert attachment["filename"] == hostile and attachment["content_type"] == "text/html"
+    for reader in (client, anonymous):
+        h = actors["customer_a"] if reader is anonymous else {}
+        for path in (f"/api/tickets/{ref}", f"/api/tickets/{ref}/attachments"):
+            resp = reader.get(path, headers=h)
+            assert resp.headers["content-type"] == "application/json"
+            assert hostile in str(resp.json())  # JSON-encoded, as text, never markup
+        d = reader.get(attachment["url"], headers=h)
+        assert d.status_code == 200
+        # Uploaded as HTML, never served as HTML: a byte stream to save, sandboxed.
+        assert d.headers["content-type"] == "application/octet-stream"
+        assert d.headers["x-content-type-options"] == "nosniff"
+        assert d.headers["cache-control"] == "no-store"
+        assert "sandbox" in d.headers["content-security-policy"]
+        disposition = d.headers["content-disposition"]
+        assert "\r" not in disposition and "\n" not in disposition and "x-injected" not in d.headers
+        assert disposition.isascii()
+        kind, fallback, exact = disposition.split("; ")
+        assert kind == "attachment"
+        assert exact == "filename*=UTF-8''" + quote(hostile, safe="")
+        assert unquote(exact.split("''", 1)[1]) == hostile
+        inner = fallback.removeprefix('filename="').removesuffix('"')
+        assert fallback == f'filename="{inner}"' and not set(inner) & set('"\\;,%')
+
+
+def test_safe_types_are_served_as_themselves(client: TestClient) -> None:
+    ref = client.post("/api/tickets", json={"subject": "f", "requester": "a@example.com"}).json()[
+        "ref"
+    ]
+    for sent, served in (
+        ("image/png", "image/png"),
+        ("Application/PDF", "application/pdf"),
+        ("text/plain; charset=latin-1", "text/plain; charset=utf-8"),
+        ("image/svg+xml", "application/octet-stream"),
+        ("application/xhtml+xml", "application/octet-stream"),
+        ("text/javascript", "application/octet-stream"),
+    ):
+        r = client.post(
+            f"/api/tickets/{ref}/attachments",
+            params={"filename": "f"},
+            content=b"\x89PNG...",
+            headers={"content-type": sent},
+        )
+        assert r.status_code == 201, r.text
+        assert client.get(r.headers["location"]).headers["content-type"] == served, sent

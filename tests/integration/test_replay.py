@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,6 +151,26 @@ def test_replay_export_replay_gives_the_same_states(desk: Desk, tmp_path: Path) 
             b' "by": "a", "body": "x\\u0000y"}',
             "NUL character",
         ),
+        (
+            b'{"at": "2026-11-30T09:00:00Z", "ticket": "INC-1", "type": "attachment_added",'
+            b' "by": "a", "filename": "x.log", "content": ""}',
+            "the file is empty",
+        ),
+        (
+            b'{"at": "2026-11-30T09:00:00Z", "ticket": "INC-1", "type": "attachment_added",'
+            b' "by": "a", "filename": "x.log", "content": "not base64!"}',
+            "not valid base64",
+        ),
+        (
+            b'{"at": "2026-11-30T09:00:00Z", "ticket": "INC-1", "type": "attachment_added",'
+            b' "by": "a", "filename": "../x.log", "content": "aGk="}',
+            "path separator",
+        ),
+        (
+            b'{"at": "2026-11-30T09:00:00Z", "ticket": "INC-1", "type": "attachment_added",'
+            b' "by": "a", "filename": "x.log", "content": "aGk=", "sha256": "' + b"0" * 64 + b'"}',
+            "sha256",
+        ),
     ],
 )
 def test_bad_line_is_reported_with_number_and_changes_nothing(
@@ -161,3 +183,57 @@ def test_bad_line_is_reported_with_number_and_changes_nothing(
     assert reason in exc.value.message
     with desk.store.reading() as tx:
         assert tx.count() == 0
+
+
+def _attachment_line(at: str, ticket: str, visibility: str, name: str, content: bytes) -> bytes:
+    return orjson.dumps(
+        {
+            "at": at,
+            "ticket": ticket,
+            "type": "attachment_added",
+            "by": "agent:amira",
+            "filename": name,
+            "content_type": "application/pdf",
+            "visibility": visibility,
+            "content": base64.b64encode(content).decode(),
+        }
+    )
+
+
+def test_attachments_replay_export_replay_identically(desk: Desk, tmp_path: Path) -> None:
+    # Bytes no text codec would keep: NULs, invalid UTF-8, CR/LF.
+    binary = bytes(range(256)) * 3
+    lines = [
+        *LOG.read_bytes().splitlines()[:2],
+        _attachment_line("2026-11-30T09:01:00Z", "INC-1", "public", "Rapport été.pdf", binary),
+        _attachment_line("2026-11-30T09:02:00Z", "INC-1", "internal", "notes.pdf", b"\x00\r\n"),
+    ]
+    report = replay(desk, lines)
+    assert report.skipped == [] and report.applied == 4
+    first = list(export_lines(desk.store))
+    added = [orjson.loads(x) for x in first if b'"attachment_added"' in x]
+    assert [base64.b64decode(a["content"]) for a in added] == [binary, b"\x00\r\n"]
+    assert added[0]["sha256"] == hashlib.sha256(binary).hexdigest()
+    assert (added[0]["size"], added[1]["visibility"]) == (len(binary), "internal")
+    before = get_ticket(desk.store, "INC-1")
+    assert before.ticket.status == "acknowledged"  # attachments do not move a ticket
+
+    backend = "sqlite" if desk.engine.dialect.name == "sqlite" else "postgresql"
+    again = build(
+        Settings(
+            database_url=fresh_url(backend, tmp_path, "again.db"),
+            config_path=tmp_path / "none.toml",
+        )
+    )
+    try:
+        assert replay(again, first).applied == len(first)
+        assert asdict(get_ticket(again.store, "INC-1").ticket) == asdict(before.ticket)
+        second = list(export_lines(again.store))
+        assert [orjson.loads(x) for x in second] == [orjson.loads(x) for x in first]
+        # The same log again: the ids are taken, so nothing is added twice.
+        with pytest.raises(ReplayError) as exc:
+            replay(again, [x for x in first if b'"attachment_added"' in x])
+        assert "exists already" in exc.value.message
+        assert list(export_lines(again.store)) == second
+    finally:
+        again.close()

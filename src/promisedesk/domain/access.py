@@ -11,10 +11,11 @@ Who sees a ticket:
 
 Who may change one: agents (any role) every change they can see the ticket for,
 except ``breach_escalated``, which only the watcher writes. A customer may reply,
-confirm or reject the resolution, reopen, and rate, on tickets they requested, and
-open tickets for themselves.
+confirm or reject the resolution, reopen, rate and attach public files, on tickets
+they requested, and open tickets for themselves.
 
-What a customer sees of a ticket: the public event types (``PUBLIC_TYPES``) with
+What a customer sees of a ticket: the public event types (``PUBLIC_TYPES``, less
+internal attachments: ``sees``) with
 their customer-facing fields, and none of the internal routing fields
 (``HIDDEN_TICKET_FIELDS``). The ledger, SLA clocks, queues, checklists, reports,
 the linter and templates are for agents; desk-wide reports for leads and admins.
@@ -28,7 +29,7 @@ from enum import Enum
 from typing import Any
 
 from promisedesk.domain.accounts import Principal, normalise_email
-from promisedesk.domain.events import PUBLIC_TYPES
+from promisedesk.domain.events import PUBLIC_TYPES, Event, Visibility, is_internal
 
 
 class Access(Enum):
@@ -74,7 +75,14 @@ SYSTEM_ONLY_TYPES = frozenset({"breach_escalated"})
 #: among them because a reply to a resolved ticket reopens it anyway; saying so
 #: explicitly ("it came back") is the same right.
 CUSTOMER_WRITES = frozenset(
-    {"customer_reply", "resolution_confirmed", "resolution_rejected", "reopened", "rated"}
+    {
+        "customer_reply",
+        "resolution_confirmed",
+        "resolution_rejected",
+        "reopened",
+        "rated",
+        "attachment_added",
+    }
 )
 #: Ticket fields about internal routing, never shown to a customer.
 HIDDEN_TICKET_FIELDS = frozenset({"assignee", "team", "tier", "escalation_level"})
@@ -148,6 +156,16 @@ def write_access(
     return Access.refuse
 
 
+def attachment_access(
+    p: Principal, facts: TicketFacts, requester_organisation: str | None, visibility: Visibility
+) -> Access:
+    """May the principal attach a file of this visibility? Customers: public ones only."""
+    base = write_access(p, facts, requester_organisation, "attachment_added")
+    if base is not Access.allow or p.is_staff:
+        return base
+    return Access.allow if visibility == "public" else Access.refuse
+
+
 def open_access(p: Principal, requester: str) -> Access:
     """May the principal open a ticket for ``requester``? Customers only for themselves."""
     if p.kind == "anonymous":
@@ -184,6 +202,12 @@ def queue_access(p: Principal, team: str | None) -> Access:
 def sees_event(p: Principal, event_type: str) -> bool:
     """Whether an event of this type appears in the principal's timeline."""
     return p.is_staff or event_type in PUBLIC_TYPES
+
+
+def sees(p: Principal, event: Event) -> bool:
+    """Whether this event appears in the principal's timeline (its type and, for an
+    attachment, its visibility): the one rule for timelines, lists and downloads."""
+    return p.is_staff or not is_internal(event)
 
 
 def event_fields(p: Principal, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:

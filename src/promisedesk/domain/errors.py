@@ -10,6 +10,7 @@ turn them into the single error shape documented in ``docs/errors.md``::
      +-- Forbidden                 403  forbidden
      +-- NotFound                  404  not_found
      |    +-- TicketNotFound       404  unknown_ticket
+     |    +-- AttachmentNotFound   404  unknown_attachment
      +-- TransitionRefused         409  transition_refused
      +-- Conflict                  409  conflict
      +-- InvalidInput              422  invalid_input
@@ -66,6 +67,19 @@ class TicketNotFound(NotFound):
             f"No ticket has the reference {ref!r}; check the reference, or list tickets "
             "with GET /api/tickets.",
             {"ticket": ref},
+        )
+
+
+class AttachmentNotFound(NotFound):
+    """No attachment of this ticket has this id (or the reader may not see it)."""
+
+    code = "unknown_attachment"
+
+    def __init__(self, ref: str, attachment: str) -> None:
+        super().__init__(
+            f"Ticket {ref} has no attachment {attachment!r}; list them with "
+            f"GET /api/tickets/{ref}/attachments.",
+            {"ticket": ref, "attachment": attachment},
         )
 
 

@@ -17,6 +17,8 @@ from promisedesk.domain.priority import Level, Priority
 Channel = Literal["web", "email", "api", "phone", "chat"]
 Tier = Literal["L1", "L2", "L3"]
 TIERS: tuple[Tier, ...] = ("L1", "L2", "L3")
+#: Who may see an attachment: the customer too (``public``), or agents only.
+Visibility = Literal["public", "internal"]
 
 
 class Status(StrEnum):
@@ -206,6 +208,23 @@ class BreachEscalated:
     notify: str = ""
 
 
+@dataclass(frozen=True)
+class AttachmentAdded:
+    """A file was attached to the ticket; its bytes are stored beside the event.
+
+    ``attachment`` is the file's id (kept by replay), ``sha256`` the hex digest of
+    its bytes. An ``internal`` attachment is for agents only, like an internal note.
+    """
+
+    TYPE: ClassVar[str] = "attachment_added"
+    attachment: str
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    visibility: Visibility = "public"
+
+
 Payload = (
     Opened
     | Acknowledged
@@ -225,6 +244,7 @@ Payload = (
     | CallbackScheduled
     | CallbackMade
     | BreachEscalated
+    | AttachmentAdded
 )
 
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
@@ -248,10 +268,13 @@ PAYLOAD_TYPES: dict[str, type[Payload]] = {
         CallbackScheduled,
         CallbackMade,
         BreachEscalated,
+        AttachmentAdded,
     )
 }
 
 #: Event types a customer may see in the timeline; the rest are for agents only.
+#: An ``attachment_added`` event is public only when its attachment is (see
+#: ``is_internal``).
 PUBLIC_TYPES = frozenset(
     {
         "opened",
@@ -267,6 +290,7 @@ PUBLIC_TYPES = frozenset(
         "rated",
         "callback_scheduled",
         "callback_made",
+        "attachment_added",
     }
 )
 
@@ -283,3 +307,10 @@ class Event:
     def type(self) -> str:
         """The event's type name, as written in logs and the API."""
         return self.payload.TYPE
+
+
+def is_internal(event: Event) -> bool:
+    """Whether the event is for agents only: an internal type, or an internal file."""
+    if event.type not in PUBLIC_TYPES:
+        return True
+    return isinstance(event.payload, AttachmentAdded) and event.payload.visibility == "internal"

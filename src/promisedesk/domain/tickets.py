@@ -16,6 +16,7 @@ from promisedesk.domain.events import (
     TIERS,
     Acknowledged,
     Assigned,
+    AttachmentAdded,
     BreachEscalated,
     CallbackMade,
     CallbackScheduled,
@@ -315,6 +316,15 @@ def _transition(t: Ticket, event: Event) -> Ticket:
         case CallbackMade():
             if t.status == Status.closed:
                 raise _refuse(t, event, "reopen it first.")
+            return t
+        case AttachmentAdded(size=size):
+            if t.status == Status.closed:
+                raise _refuse(t, event, "reopen it first, or open a new ticket.")
+            if size < 1:
+                raise InvalidInput(
+                    f"Ticket {t.ref}: an attachment needs at least one byte, not {size}.",
+                    {"ticket": t.ref, "field": "size"},
+                )
             return t
         case BreachEscalated():
             if t.status == Status.closed:

@@ -18,7 +18,7 @@ from promisedesk.domain import access as policy
 from promisedesk.domain.access import Access, TicketFacts
 from promisedesk.domain.accounts import Principal, normalise_email
 from promisedesk.domain.errors import Forbidden, TicketNotFound, Unauthorized
-from promisedesk.domain.events import Event
+from promisedesk.domain.events import Event, Visibility
 from promisedesk.domain.tickets import Ticket
 from promisedesk.services import commands as c
 from promisedesk.services import ledger
@@ -70,7 +70,7 @@ def access_ticket(store: TicketStore, p: Principal, ref: str) -> TicketView:
         _, ticket, history = tx.load_with_history(ref)
         facts = facts_of(ticket)
         enforce(policy.read_access(p, facts, requester_organisation(tx.conn, p, facts)), ref)
-    return TicketView(ticket, [s for s in history if policy.sees_event(p, s.event.type)])
+    return TicketView(ticket, [s for s in history if policy.sees(p, s.event)])
 
 
 def _refusal(event_type: str, ref: str) -> str:
@@ -78,18 +78,33 @@ def _refusal(event_type: str, ref: str) -> str:
         return f"'{event_type}' is recorded by the watcher only; it cannot be posted."
     return (
         f"You may not record '{event_type}' on {ref}: customers may reply, confirm or "
-        "reject the resolution, reopen, and rate, on tickets they raised."
+        "reject the resolution, reopen, rate and attach files, on tickets they raised."
     )
 
 
-def check_write(store: TicketStore, p: Principal, ref: str, event_type: str) -> None:
-    """Raise unless ``p`` may record ``event_type`` on the ticket."""
+def _facts_and_organisation(
+    store: TicketStore, p: Principal, ref: str
+) -> tuple[TicketFacts, str | None]:
     signed_in(p)
     with store.reading() as tx:
         _, ticket = tx.load(ref)
         facts = facts_of(ticket)
-        org = requester_organisation(tx.conn, p, facts)
+        return facts, requester_organisation(tx.conn, p, facts)
+
+
+def check_write(store: TicketStore, p: Principal, ref: str, event_type: str) -> None:
+    """Raise unless ``p`` may record ``event_type`` on the ticket."""
+    facts, org = _facts_and_organisation(store, p, ref)
     enforce(policy.write_access(p, facts, org, event_type), ref, _refusal(event_type, ref))
+
+
+def check_attach(store: TicketStore, p: Principal, ref: str, visibility: Visibility) -> None:
+    """Raise unless ``p`` may attach a file of this visibility to the ticket."""
+    facts, org = _facts_and_organisation(store, p, ref)
+    refused = _refusal("attachment_added", ref)
+    if visibility == "internal" and not p.is_staff:
+        refused = "Customers attach public files only: leave out 'visibility' or set it to public."
+    enforce(policy.attachment_access(p, facts, org, visibility), ref, refused)
 
 
 def do_open_as(

@@ -6,6 +6,10 @@ so both paths accept exactly the same input. Unknown fields are refused.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
+import unicodedata
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -18,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from promisedesk.domain.events import Channel, Status, Tier
+from promisedesk.domain.events import Channel, Status, Tier, Visibility
 from promisedesk.domain.priority import Level, Priority
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -210,6 +214,75 @@ class EscalateBreach(Command):
     notify: Short = ""
 
 
+#: The longest file name accepted, in characters.
+MAX_FILENAME = 255
+#: Bidirectional-text controls: they make "invoice\u202excod.exe" look like another name.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_TOKEN = r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}"
+_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}")
+
+
+def _filename(value: object) -> object:
+    # A name to show and to offer when downloading, never a path: no separators,
+    # no control characters (CR/LF would split a header), nothing that hides itself.
+    if not isinstance(value, str):
+        return value
+    if not value:
+        raise ValueError("the file name is empty; give the file's name")
+    if len(value) > MAX_FILENAME:
+        raise ValueError(f"the file name is {len(value)} characters; at most {MAX_FILENAME}")
+    if "/" in value or "\\" in value:
+        raise ValueError("the file name holds a path separator (/ or \\); give the name only")
+    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI for ch in value):
+        raise ValueError("the file name holds a control character; remove it")
+    if value != value.strip() or value in (".", ".."):
+        raise ValueError("the file name starts or ends with a space, or is . or ..")
+    return value
+
+
+def _media_type(value: object) -> object:
+    # "Text/Plain; charset=utf-8" is stored as "text/plain": the parameters are dropped.
+    if not isinstance(value, str):
+        return value
+    bare = value.split(";", 1)[0].strip().lower()
+    if not _MEDIA_TYPE.fullmatch(bare):
+        raise ValueError(f"{value[:100]!r} is not a media type like image/png")
+    return bare
+
+
+def _content(value: object) -> object:
+    # Bytes as they came (the API), or base64 text (a replayed log line).
+    if isinstance(value, str):
+        try:
+            value = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("the content is not valid base64") from None
+    if isinstance(value, bytes) and not value:
+        raise ValueError("the file is empty (0 bytes); attach a file with content")
+    return value
+
+
+Filename = Annotated[str, BeforeValidator(_filename)]
+MediaType = Annotated[str, BeforeValidator(_media_type)]
+Content = Annotated[bytes, BeforeValidator(_content)]
+
+
+class AddAttachment(Command):
+    """Attach a file: its bytes, name, media type, and who may see it.
+
+    ``attachment`` (the id), ``size`` and ``sha256`` come from an exported log: the id
+    is kept, and size and digest must match the content. Uploads leave them out.
+    """
+
+    filename: Filename
+    content_type: MediaType = "application/octet-stream"
+    visibility: Visibility = "public"
+    content: Content
+    attachment: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,40}$")] | None = None
+    size: Annotated[int, BeforeValidator(_number_not_text), Field(ge=1)] | None = None
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
 #: The command for each event type, as named in logs and the API.
 COMMANDS: dict[str, type[Command]] = {
     "opened": OpenTicket,
@@ -230,6 +303,7 @@ COMMANDS: dict[str, type[Command]] = {
     "callback_scheduled": ScheduleCallback,
     "callback_made": RecordCallback,
     "breach_escalated": EscalateBreach,
+    "attachment_added": AddAttachment,
 }
 
 EventType = Literal[
@@ -251,4 +325,5 @@ EventType = Literal[
     "callback_scheduled",
     "callback_made",
     "breach_escalated",
+    "attachment_added",
 ]

@@ -9,6 +9,7 @@ are reported and skipped.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,9 +21,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, Va
 from promisedesk.config import Policy
 from promisedesk.domain.codec import payload_to_dict, to_utc_iso
 from promisedesk.domain.errors import InvalidInput, PromisedeskError
+from promisedesk.domain.events import AttachmentAdded
 from promisedesk.services import commands as c
 from promisedesk.services.ledger import flush_ledgers
 from promisedesk.services.tickets import open_in, record_in
+from promisedesk.store import attachments as files
 from promisedesk.store.tickets import TicketStore, TicketTx
 
 
@@ -165,11 +168,18 @@ def do_replay(
 
 
 def export_lines(store: TicketStore) -> Iterator[bytes]:
-    """Every stored event as a log line, in the order they happened."""
+    """Every stored event as a log line, in the order they happened.
+
+    An ``attachment_added`` line carries the file's bytes as base64 ``content``, so
+    the log alone replays to the same desk.
+    """
     with store.reading() as tx:
         for ref, stored in tx.all_events():
             e = stored.event
             line: dict[str, Any] = {"at": to_utc_iso(e.at), "ticket": ref, "type": e.type}
             line["by"] = e.by
             line.update(payload_to_dict(e.payload))
+            if isinstance(e.payload, AttachmentAdded):
+                content = files.content_of(tx.conn, e.payload.attachment) or b""
+                line["content"] = base64.b64encode(content).decode("ascii")
             yield orjson.dumps(line)

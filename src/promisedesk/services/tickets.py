@@ -7,17 +7,20 @@ through exactly the code the API uses.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from promisedesk.config import Policy
 from promisedesk.domain import events as ev
-from promisedesk.domain.errors import InvalidInput
+from promisedesk.domain.errors import Conflict, InvalidInput
 from promisedesk.domain.events import Event, Payload
 from promisedesk.domain.promises import extract_promises
 from promisedesk.domain.tickets import Ticket, open_ticket
 from promisedesk.services import commands as c
 from promisedesk.services.ledger import flush_ledgers
+from promisedesk.store import attachments as files
 from promisedesk.store.tickets import StoredEvent, TicketStore, TicketTx
 
 
@@ -122,9 +125,52 @@ def to_payload(cmd: c.Command, ticket: Ticket, policy: Policy, at: datetime) -> 
             return ev.CallbackScheduled(due_at=cmd.due_at, note=cmd.note)
         case c.RecordCallback():
             return ev.CallbackMade(note=cmd.note)
+        case c.AddAttachment():
+            return attachment_added(cmd)
         case c.EscalateBreach():
             return ev.BreachEscalated(commitment=cmd.commitment, kind=cmd.kind, notify=cmd.notify)
     raise InvalidInput(f"'{type(cmd).__name__}' does not change a ticket")
+
+
+def new_attachment_id() -> str:
+    """A fresh attachment id: random, so ids say nothing about other tickets' files."""
+    return secrets.token_hex(8)
+
+
+def attachment_added(cmd: c.AddAttachment) -> ev.AttachmentAdded:
+    """The event of an upload; a logged size or digest must match the content."""
+    digest = hashlib.sha256(cmd.content).hexdigest()
+    checks = (("size", cmd.size, len(cmd.content)), ("sha256", cmd.sha256, digest))
+    for name, logged, actual in checks:
+        if logged is not None and logged != actual:
+            raise InvalidInput(
+                f"The attachment's {name} is {logged} but its content gives {actual}; "
+                "the content was changed or cut short.",
+                {"field": name},
+            )
+    return ev.AttachmentAdded(
+        attachment=cmd.attachment or new_attachment_id(),
+        filename=cmd.filename,
+        size=len(cmd.content),
+        content_type=cmd.content_type,
+        sha256=digest,
+        visibility=cmd.visibility,
+    )
+
+
+def _store_file(tx: TicketTx, ref: str, event: Event, content: bytes) -> None:
+    # Written before the event is appended: a refused event then rolls the file back
+    # with the transaction (or the replay's savepoint), and no cache has changed.
+    added = event.payload
+    assert isinstance(added, ev.AttachmentAdded)
+    if files.exists(tx.conn, added.attachment):
+        raise Conflict(
+            f"An attachment with the id {added.attachment!r} exists already; a log "
+            "replayed twice, or into a desk that has it, cannot add it again.",
+            {"field": "attachment", "attachment": added.attachment},
+        )
+    ticket_id, _ = tx.load(ref)
+    files.insert_file(tx.conn, ticket_id, added, content, by=event.by, at=event.at)
 
 
 def record_in(
@@ -144,6 +190,8 @@ def record_in(
         # A live write after the system clock stepped back: keep history in order.
         at = ticket.updated_at
     event = Event(at=at, by=by, payload=to_payload(cmd, ticket, policy, at))
+    if isinstance(cmd, c.AddAttachment):
+        _store_file(tx, ref, event, cmd.content)
     return tx.append(ref, event, now=now), event
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -79,6 +80,24 @@ events = Table(
     Column("data", Text, nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("ticket_id", "seq"),
+)
+
+# The bytes of attached files. The ``attachment_added`` event (the truth) names the
+# file and its digest; this row holds the content, written in the same transaction.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("content_type", String(127), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("visibility", String(16), nullable=False),
+    Column("uploaded_by", String(320), nullable=False),
+    Column("uploaded_at", UTCDateTime, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Index("ix_attachments_ticket_id", "ticket_id"),
 )
 
 commitments = Table(

@@ -8,7 +8,7 @@ from promisedesk import __version__
 from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
 from promisedesk.web import errors
-from promisedesk.web.api import commitments, composer, exports, session, sla, tickets
+from promisedesk.web.api import attachments, commitments, composer, exports, session, sla, tickets
 from promisedesk.web.limits import BodySizeLimit
 from promisedesk.web.ratelimit import IntakeLimiter
 from promisedesk.web.security import SecurityHeaders, install_docs
@@ -34,6 +34,7 @@ def create_app(desk: Desk) -> FastAPI:
     errors.install(app)
     app.include_router(session.router)
     app.include_router(tickets.router)
+    app.include_router(attachments.router)
     app.include_router(sla.router)
     app.include_router(commitments.router)
     app.include_router(composer.router)
@@ -45,7 +46,11 @@ def create_app(desk: Desk) -> FastAPI:
         return {"status": "ok"}
 
     app.add_middleware(NulGuard)
-    app.add_middleware(BodySizeLimit, max_bytes=desk.settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=desk.settings.max_body_bytes,
+        upload_max_bytes=desk.settings.max_attachment_bytes,
+    )
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from promisedesk.web.limits import send_error
+from promisedesk.web.limits import is_upload, send_error
 
 # A JSON ``\u0000`` escape that is not itself an escaped backslash followed by "u0000".
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
@@ -38,7 +38,8 @@ class NulGuard:
             await _reject(send, "query")
             return
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
-        if b"json" not in content_type:
+        # An attachment's bytes are the file itself: a NUL in them is data, not text.
+        if b"json" not in content_type or is_upload(scope):
             await self.app(scope, receive, send)
             return
         # The body is already bounded by BodySizeLimit, which wraps this guard.

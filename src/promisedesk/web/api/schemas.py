@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Self
+from urllib.parse import quote
 
 from pydantic import BaseModel
 
 from promisedesk.domain import access as policy
 from promisedesk.domain.accounts import Principal
 from promisedesk.domain.codec import payload_to_dict
+from promisedesk.domain.events import AttachmentAdded
 from promisedesk.domain.tickets import Ticket
 from promisedesk.store.tickets import StoredEvent
 
@@ -226,3 +228,46 @@ class KpiReport(BaseModel):
     acknowledged_within_sla_rate: float | None
     first_response_within_sla_rate: float | None
     resolved_within_sla_rate: float | None
+
+
+class AttachmentOut(BaseModel):
+    """An attachment's metadata; ``url`` downloads it."""
+
+    id: str
+    ticket: str
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    visibility: str
+    uploaded_by: str
+    uploaded_at: datetime
+    url: str
+
+    @classmethod
+    def of(cls, ref: str, at: datetime, by: str, added: AttachmentAdded) -> Self:
+        """From the ``attachment_added`` event that describes the file."""
+        return cls(
+            id=added.attachment,
+            ticket=ref,
+            filename=added.filename,
+            size=added.size,
+            content_type=added.content_type,
+            sha256=added.sha256,
+            visibility=added.visibility,
+            uploaded_by=by,
+            uploaded_at=at,
+            url=f"/api/tickets/{quote(ref, safe='')}/attachments/{added.attachment}",
+        )
+
+
+class AttachmentList(BaseModel):
+    """GET /api/tickets/{ref}/attachments: the files the reader may see, oldest first."""
+
+    items: list[AttachmentOut]
+
+
+class AttachmentRecorded(Recorded):
+    """The answer to an upload: the ticket, the event, and the attachment."""
+
+    attachment: AttachmentOut
