@@ -94,6 +94,18 @@ class Settings(BaseSettings):
         ge=0,
         description="Tickets one signed-in client may open per minute (0: no limit).",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description=(
+            "SMTP server the outbox is delivered through; unset, messages wait in the "
+            "outbox (nothing is lost) until one is configured."
+        ),
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Port of smtp_host.")
+    mail_from: str = Field(
+        default="IT Service Desk <desk@localhost>",
+        description="The From of the mail the desk sends; its domain names Message-IDs.",
+    )
     intake_limit_per_requester: int = Field(
         default=10,
         ge=0,

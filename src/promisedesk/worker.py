@@ -11,9 +11,11 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from email.utils import parseaddr
 
 from promisedesk.bootstrap import Desk
 from promisedesk.services.ledger import SweepReport, sweep
+from promisedesk.services.outbox import Transport, deliver
 
 log = logging.getLogger("promisedesk.watcher")
 FAILPOINT_ENV = "PROMISEDESK_FAILPOINT"
@@ -32,6 +34,22 @@ def failpoint_from_environment() -> Callable[[str], None] | None:
     return maybe_die
 
 
+def transport_for(desk: Desk) -> Transport | None:
+    """The configured mail transport, or None: then the outbox keeps what it holds."""
+    if not desk.settings.smtp_host:
+        return None
+    from promisedesk.channels.smtp import SmtpTransport
+
+    s = desk.settings
+    return SmtpTransport(s.smtp_host or "", s.smtp_port, s.mail_from)
+
+
+def mail_domain(desk: Desk) -> str:
+    """The domain of the desk's From address, for Message-IDs."""
+    address = parseaddr(desk.settings.mail_from)[1]
+    return address.rpartition("@")[2] or "promisedesk.invalid"
+
+
 def run_watcher(
     desk: Desk,
     stop: threading.Event,
@@ -43,12 +61,18 @@ def run_watcher(
 ) -> None:
     """Sweep until ``stop`` is set; a full batch is followed at once by another."""
     step = failpoint_from_environment()
+    transport = transport_for(desk)
     while not stop.is_set():
         try:
             report = sweep(desk.store, desk.policy, desk.clock.now(), limit=batch, step=step)
         except Exception:  # keep watching: one bad sweep must not end the loop
             log.exception("watcher sweep failed; retrying in %.0f s", interval)
             report = SweepReport()
+        if transport is not None:
+            try:
+                deliver(desk.store, transport, desk.clock.now(), domain=mail_domain(desk))
+            except Exception:  # the next pass tries again; nothing is marked sent
+                log.exception("outbox delivery failed; retrying in %.0f s", interval)
         if on_sweep is not None:
             on_sweep(report)
         if once:

@@ -6,6 +6,7 @@ passed in already hashed: this module never sees a token or a password.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,6 +106,16 @@ def list_users(conn: Connection, kind: str | None = None) -> list[User]:
     if kind is not None:
         q = q.where(users.c.kind == kind)
     return [_user(r) for r in conn.execute(q)]
+
+
+def active_agents(conn: Connection, *, team: str | None, roles: Sequence[str]) -> list[User]:
+    """Active agents with one of ``roles``, of ``team`` when one is given."""
+    q = select(users).where(
+        and_(users.c.kind == "agent", users.c.active, users.c.role.in_(list(roles)))
+    )
+    if team is not None:
+        q = q.where(users.c.team == team)
+    return [_user(r) for r in conn.execute(q.order_by(users.c.handle))]
 
 
 def count_admins(conn: Connection) -> int:

@@ -140,6 +140,13 @@ outbox = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    # Delivery (services/outbox.py): a failed send is retried at next_attempt_at; a
+    # message the send-time check stopped is marked sent with the reason it was withheld.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("withheld", Text),
+    Column("delivered_to", Text),
     Index("ix_outbox_sent_at", "sent_at"),
 )
 
