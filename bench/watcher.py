@@ -9,7 +9,8 @@ itself (see ``watcher_seed.py`` for both). Then, at fixed instants:
 * **warn**: a sweep that finds 1,000 acknowledge warnings due;
 * **breach**: a sweep that records 1,000 acknowledge breaches (notice only);
 * **escalate**: a sweep that records 1,000 first_response breaches, each telling the
-  lead and appending ``breach_escalated`` (a ledger recomputation per ticket).
+  lead and appending ``breach_escalated`` (which changes no ledger, so none is
+  recomputed; the check after the sweeps recomputes a sample and compares).
 
 Each due sweep is ``sweep(store, policy, now, limit=1000)``, timed around the call, and
 must report exactly 1,000 of its kind. The sweep query's plan is recorded

@@ -178,3 +178,27 @@ def test_ids_are_stable() -> None:
     items = ledger([opened(), reply(10)], m(11))
     assert [c.id for c in items] == ["PD-1#1", "PD-1#2", "PD-1#3", "PD-1#4"]
     assert timedelta(0) <= m(11) - items[-1].made_at
+
+
+def test_cadence_takes_over_when_a_promise_breaks() -> None:
+    # P1 cadence is an hour in this book. Bo replies at 09:05 promising 09:20, then is
+    # silent: at 09:20 the promise breaks and the cadence (due 10:05) is owed again.
+    events = [opened(), reply(5, promise=20)]
+    items = ledger(events, m(25))
+    updates = [c for c in items if c.kind == K.next_update]
+    assert [(c.source.value, c.outcome.value, c.made_at, c.due_at) for c in updates] == [
+        ("person", "broken", m(5), m(20)),
+        ("policy", "open", m(20), m(65)),
+    ]
+    # Silent on past the cadence too: that breaks once, and nothing more is owed.
+    later = [c for c in ledger(events, m(300)) if c.kind == K.next_update]
+    assert [c.outcome.value for c in later] == ["broken", "broken"]
+    assert later[1].settled_at == m(65)
+
+
+def test_a_promise_beyond_the_cadence_leaves_the_cadence_miss_standing() -> None:
+    # Promised 10:20, past the 10:05 cadence: when it breaks, no new policy update is
+    # made after the fact (the cadence was already missed at 10:05).
+    items = ledger([opened(), reply(5, promise=80)], m(240))
+    updates = [c for c in items if c.kind == K.next_update]
+    assert [(c.source.value, c.outcome.value) for c in updates] == [("person", "broken")]

@@ -34,6 +34,7 @@ from enum import StrEnum
 
 from promisedesk.domain.events import (
     Assigned,
+    BreachEscalated,
     CallbackMade,
     CallbackScheduled,
     Closed,
@@ -93,6 +94,12 @@ _POLICY_KIND = {
     TargetKind.resolve: Kind.resolve,
 }
 _UPDATE_KINDS = frozenset({Kind.next_update, Kind.escalation_review})
+
+#: Events that cannot change any ticket's ledger: the ledger at an instant is the same
+#: with or without one of them at that instant (tests/unit/test_ledger_neutral.py
+#: checks it over random histories). The watcher relies on it to escalate many
+#: breaches without recomputing their ledgers.
+LEDGER_NEUTRAL = (BreachEscalated,)
 _REVIEW_ACTIVITY = (InternalNote, PublicReply, Assigned, StatusChanged, Resolved, Triaged)
 
 
@@ -164,15 +171,44 @@ class _Ledger:
     def _open(self, *kinds: Kind) -> list[int]:
         return [i for i, c in enumerate(self.items) if c.is_open and c.kind in kinds]
 
-    def break_due(self, until: datetime, *, inclusive: bool = False) -> None:
-        """Break every open commitment whose due instant passed before ``until``."""
+    def break_due(self, until: datetime) -> None:
+        """Break every open commitment whose due instant passed before ``until``.
+
+        A person's next-update promise that breaks hands the cadence back to the
+        policy at that instant, so one next update stays owed whether or not anything
+        else happens on the ticket (commitments made here are checked in turn).
+        """
         for i, c in enumerate(self.items):
-            if (
-                c.is_open
-                and c.due_at is not None
-                and (c.due_at < until or (inclusive and c.due_at == until))
-            ):
+            if c.is_open and c.due_at is not None and c.due_at < until:
                 self._settle(i, Outcome.broken, c.due_at, None)
+                if c.kind == Kind.next_update and c.source == Source.person:
+                    self._cadence_takes_over(c.due_at)
+
+    def _cadence_takes_over(self, at: datetime) -> None:
+        """After a person's next-update promise broke at ``at``, the policy's cadence
+        is owed again: a policy next_update made at ``at``, unless the cadence itself
+        was already due by then (its own miss stands, as when a reply is late) or
+        another update is owed."""
+        run = self.clock.runs.get(TargetKind.update_cadence) if self.clock else None
+        if run is None or run.stopped_at is not None or run.breached_due is not None:
+            return
+        if Kind.next_update in self.policy_runs or self._open(Kind.next_update):
+            return
+        assert self.clock is not None
+        due = self.clock.due(run)
+        if due is not None and due <= at:
+            return
+        index = self._make(
+            Kind.next_update,
+            Source.policy,
+            at,
+            "policy",
+            due,
+            f"SLA {run.priority.value} {TargetKind.update_cadence.value} within "
+            f"{_describe(run.target.seconds)} ({run.target.calendar} hours), after a "
+            "missed promise",
+        )
+        self.policy_runs[Kind.next_update] = (index, run)
 
     # -- policy commitments follow the SLA clock ------------------------------
     def sync_policy(self, at: datetime, seq: int) -> None:
@@ -297,7 +333,7 @@ def compute_ledger(
             break
         ledger.apply(seq, event)
     if ledger.clock is not None:
-        ledger.break_due(now, inclusive=True)
+        ledger.break_due(now)
     return ledger.items
 
 

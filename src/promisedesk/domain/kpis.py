@@ -28,7 +28,7 @@ class LedgerEntry:
 
 def settled_outcome(e: LedgerEntry, now: datetime) -> Outcome:
     """The outcome as of ``now``: an open commitment past due is broken."""
-    if e.outcome == Outcome.open and e.due_at is not None and e.due_at <= now:
+    if e.outcome == Outcome.open and e.due_at is not None and e.due_at < now:
         return Outcome.broken
     return e.outcome
 
@@ -111,7 +111,7 @@ def compute_checklist(
     ack = tally((e for e in entries if e.source == Source.policy), now, {Kind.acknowledge})
     updates = tally(entries, now, {Kind.next_update})
     overdue_open = any(
-        e.outcome == Outcome.open and e.due_at is not None and e.due_at <= now for e in entries
+        e.outcome == Outcome.open and e.due_at is not None and e.due_at < now for e in entries
     )
     return Checklist(
         acknowledged_within_sla=None if ack.due == 0 else ack.broken == 0,

@@ -152,6 +152,7 @@ def sweep(
         notices: list[dict[str, Any]] = []
         escalations: list[Any] = []
         holds: list[Any] = []
+        takeovers: set[str] = set()
         for r in due:
             mark = {
                 k: getattr(r, k)
@@ -166,7 +167,7 @@ def sweep(
             }
             broken = (
                 r.due_at is not None
-                and r.due_at <= now
+                and r.due_at < now
                 and r.outcome in (Outcome.open.value, Outcome.broken.value)
             )
             if broken and r.breach_handled_at is None:
@@ -180,6 +181,8 @@ def sweep(
                 )
                 notices.append(_notice(r, "breach", _owner(r), now))
                 report.breached += 1
+                if r.kind == Kind.next_update.value and r.source == "person":
+                    takeovers.add(r.ticket_ref)  # the cadence is owed again: recompute
                 if Kind(r.kind) in policy.watch.escalate_kinds:
                     if policy.watch.notify_lead:
                         notices.append(_notice(r, "escalation", _lead(r), now))
@@ -201,6 +204,8 @@ def sweep(
             notices.append(_hold(tx, policy, r, now, report))
         rows.enqueue_many(tx.conn, notices)
         say("notified")
+        # Ledgers that move: a holding update's ticket, and one whose promise broke.
+        owed = set(tx.dirty) | takeovers
         for r in escalations:
             _, ticket = tx.load(r.ticket_ref)
             if ticket.status.value == "closed":
@@ -208,6 +213,9 @@ def sweep(
             cmd = c.EscalateBreach(commitment=r.id, kind=r.kind, notify=_lead(r))
             record_in(tx, policy, r.ticket_ref, cmd, by=WATCHER, at=now, now=now)
             report.escalated += 1
+        # breach_escalated is LEDGER_NEUTRAL: otherwise the rows marked above already are
+        # the recomputed ledger, so a thousand escalations do not recompute a thousand.
+        tx.dirty = (tx.dirty & owed) | takeovers
         flush_ledgers(tx, policy, now)
         say("done")
     return report
