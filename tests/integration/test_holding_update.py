@@ -13,8 +13,9 @@ from promisedesk.clock import FakeClock
 from promisedesk.config import DEFAULT_POLICY_TEXT, Settings
 from promisedesk.services import commands as c
 from promisedesk.services.ledger import get_ledger, sweep
-from promisedesk.services.tickets import do_open, do_record, get_ticket
+from promisedesk.services.tickets import do_record, get_ticket
 from promisedesk.store.commitments import outbox_rows
+from tests.integration.test_watcher import open_p1
 
 
 def desk_with(mode: str, db_url: str, tmp_path: Path, clock: FakeClock):  # type: ignore[no-untyped-def]
@@ -29,18 +30,7 @@ def desk_with(mode: str, db_url: str, tmp_path: Path, clock: FakeClock):  # type
 
 
 def working_p1(desk, clock: FakeClock) -> str:  # type: ignore[no-untyped-def]
-    cmd = c.OpenTicket(
-        subject="VPN down", requester="ann@example.com", impact="critical", urgency="critical"
-    )
-    ref = do_open(desk.store, desk.policy, cmd, by="customer:ann", now=clock.now()).ref
-    do_record(
-        desk.store,
-        desk.policy,
-        ref,
-        c.Assign(agent="bo", team="desk"),
-        by="agent:bo",
-        now=clock.now(),
-    )
+    ref = open_p1(desk, clock)
     clock.advance(minutes=5)
     do_record(
         desk.store,

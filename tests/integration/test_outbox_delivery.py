@@ -27,10 +27,11 @@ from promisedesk.services import accounts
 from promisedesk.services import commands as c
 from promisedesk.services.ledger import sweep
 from promisedesk.services.outbox import LEASE, OutgoingMail, deliver, message_id
-from promisedesk.services.tickets import do_open, do_record
+from promisedesk.services.tickets import do_open
 from promisedesk.store.commitments import enqueue_many
 from promisedesk.store.tables import outbox
 from tests.api.actors import Actors
+from tests.integration.test_watcher import open_p1
 
 SENDER = "IT Service Desk <desk@desk.test>"
 
@@ -75,18 +76,7 @@ def rows(desk: Desk) -> list[Any]:
 
 def breached_p1(desk: Desk, clock: FakeClock) -> str:
     """A P1 of ann's, assigned to bo of desk, whose first response was missed."""
-    cmd = c.OpenTicket(
-        subject="Mail down", requester="ann@example.com", impact="critical", urgency="critical"
-    )
-    ref = do_open(desk.store, desk.policy, cmd, by="customer:ann@example.com", now=clock.now()).ref
-    do_record(
-        desk.store,
-        desk.policy,
-        ref,
-        c.Assign(agent="bo", team="desk"),
-        by="agent:bo",
-        now=clock.now(),
-    )
+    ref = open_p1(desk, clock)
     clock.advance(minutes=35)
     report = sweep(desk.store, desk.policy, clock.now())
     assert report.breached == 2 and report.escalated == 1
