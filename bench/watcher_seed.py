@@ -274,9 +274,13 @@ def bulk_pg(url: str, rows: Iterator[tuple[Row, Row, list[Row]]]) -> None:
 
 
 def _due_instants(s: int) -> list[datetime]:
-    """1,000 distinct instants in slot ``s``: ``(now(s-1), now(s)]``."""
+    """1,000 distinct instants strictly inside slot ``s``: ``(now(s-1), now(s))``.
+
+    Strictly: a warning is due at its instant, a breach only once its instant has
+    passed, and the sweep at ``now(s)`` must find exactly this batch for both.
+    """
     start = slot_now(s - 1)
-    return [start + (SLOT * (j + 1)) / BATCH for j in range(BATCH)]
+    return [start + (SLOT * (j + 1)) / (BATCH + 1) for j in range(BATCH)]
 
 
 def write_batch(store: TicketStore, policy: Policy, scenario: str, s: int) -> None:

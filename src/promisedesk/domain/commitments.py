@@ -28,7 +28,7 @@ docs/ledger.md, one test each in tests/unit/test_commitments.py):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -48,6 +48,7 @@ from promisedesk.domain.events import (
     Triaged,
 )
 from promisedesk.domain.priority import Priority
+from promisedesk.domain.records import evolve
 from promisedesk.domain.sla import (
     SlaBook,
     SlaClock,
@@ -166,7 +167,7 @@ class _Ledger:
     def _settle(self, index: int, outcome: Outcome, at: datetime, seq: int | None) -> None:
         c = self.items[index]
         if c.is_open:
-            self.items[index] = replace(c, outcome=outcome, settled_at=at, settled_seq=seq)
+            self.items[index] = evolve(c, outcome=outcome, settled_at=at, settled_seq=seq)
 
     def _open(self, *kinds: Kind) -> list[int]:
         return [i for i, c in enumerate(self.items) if c.is_open and c.kind in kinds]
@@ -230,7 +231,7 @@ class _Ledger:
                     outcome = Outcome.broken if run.breached_due else Outcome.kept
                     if current.is_open:
                         settled_at = run.breached_due if run.breached_due else at
-                        self.items[index] = replace(
+                        self.items[index] = evolve(
                             current,
                             outcome=outcome,
                             settled_at=settled_at,
@@ -241,7 +242,7 @@ class _Ledger:
                     # Settled but running again: a reopened ticket gets a fresh one.
                     del self.policy_runs[kind]
                 else:
-                    self.items[index] = replace(current, due_at=self.clock.due(run))
+                    self.items[index] = evolve(current, due_at=self.clock.due(run))
                     continue
             if run is None or run.stopped_at is not None or run.breached_due is not None:
                 continue  # nothing to promise, or the broken commitment stands

@@ -8,7 +8,7 @@ sense for the ticket's status, and returns the new state or raises
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from promisedesk.domain.errors import InvalidInput, TransitionRefused
@@ -39,6 +39,7 @@ from promisedesk.domain.events import (
     Triaged,
 )
 from promisedesk.domain.priority import Level, Priority
+from promisedesk.domain.records import evolve
 
 OPEN_STATUSES = frozenset(
     {
@@ -139,7 +140,7 @@ def _require_open(t: Ticket, event: Event) -> None:
 
 def _responded(t: Ticket, at: datetime) -> Ticket:
     """A public message from the desk: acknowledges, answers and updates."""
-    return replace(
+    return evolve(
         t,
         acknowledged_at=t.acknowledged_at or at,
         last_public_update_at=at,
@@ -157,7 +158,7 @@ def apply(t: Ticket, event: Event) -> Ticket:
             {"ticket": t.ref, "event": event.type},
         )
     new = _transition(t, event)
-    return replace(new, version=t.version + 1, updated_at=max(t.updated_at, event.at))
+    return evolve(new, version=t.version + 1, updated_at=max(t.updated_at, event.at))
 
 
 def _transition(t: Ticket, event: Event) -> Ticket:
@@ -169,10 +170,10 @@ def _transition(t: Ticket, event: Event) -> Ticket:
         case Acknowledged():
             if t.status != Status.new:
                 raise _refuse(t, event, "it was acknowledged already; post an update instead.")
-            return replace(_responded(t, at), status=Status.acknowledged, acknowledged_at=at)
+            return evolve(_responded(t, at), status=Status.acknowledged, acknowledged_at=at)
         case Triaged(impact=impact, urgency=urgency, priority=priority):
             _require_open(t, event)
-            return replace(t, impact=impact, urgency=urgency, priority=priority)
+            return evolve(t, impact=impact, urgency=urgency, priority=priority)
         case PublicReply(next_update_at=promised):
             if t.status == Status.closed:
                 raise _refuse(t, event, "reopen it first, or open a new ticket.")
@@ -185,7 +186,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
             status = t.status
             if status in (Status.new, Status.acknowledged):
                 status = Status.in_progress
-            return replace(
+            return evolve(
                 _responded(t, at),
                 status=status,
                 first_response_at=t.first_response_at or at,
@@ -196,7 +197,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                 raise _refuse(t, event, "closed tickets take no replies; open a new ticket.")
             if t.status == Status.resolved:
                 # A reply after resolution means it is not over: the ticket reopens.
-                return replace(
+                return evolve(
                     t,
                     status=Status.in_progress,
                     reopen_count=t.reopen_count + 1,
@@ -204,7 +205,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                     resolution_confirmed=None,
                 )
             if t.status == Status.waiting_on_customer:
-                return replace(t, status=Status.in_progress)
+                return evolve(t, status=Status.in_progress)
             return t
         case InternalNote():
             return t
@@ -215,7 +216,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                     f"Ticket {t.ref}: an assignment needs at least one of agent, team or tier.",
                     {"ticket": t.ref},
                 )
-            return replace(
+            return evolve(
                 t,
                 assignee=agent if agent is not None else t.assignee,
                 team=team if team is not None else t.team,
@@ -234,7 +235,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                 raise _refuse(t, event, hint)
             if status == t.status:
                 raise _refuse(t, event, f"it is already {status.value}.")
-            return replace(t, status=status)
+            return evolve(t, status=status)
         case Escalated(from_tier=from_tier, to_tier=to_tier, review_by=review_by, team=team):
             _require_open(t, event)
             if from_tier != t.tier:
@@ -255,7 +256,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                     "escalation itself; say when the next tier will look at it.",
                     {"ticket": t.ref, "field": "review_by"},
                 )
-            return replace(
+            return evolve(
                 t,
                 status=Status.escalated,
                 tier=to_tier,
@@ -265,7 +266,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
             )
         case Resolved():
             _require_open(t, event)
-            return replace(
+            return evolve(
                 _responded(t, at),
                 status=Status.resolved,
                 resolved_at=at,
@@ -275,11 +276,11 @@ def _transition(t: Ticket, event: Event) -> Ticket:
         case ResolutionConfirmed():
             if t.status != Status.resolved:
                 raise _refuse(t, event, "only a resolved ticket can be confirmed.")
-            return replace(t, resolution_confirmed=True)
+            return evolve(t, resolution_confirmed=True)
         case ResolutionRejected():
             if t.status != Status.resolved:
                 raise _refuse(t, event, "only a resolved ticket can be rejected.")
-            return replace(
+            return evolve(
                 t,
                 status=Status.in_progress,
                 resolution_confirmed=False,
@@ -289,7 +290,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
         case Reopened():
             if t.status not in (Status.resolved, Status.closed):
                 raise _refuse(t, event, "it is still open; only resolved or closed tickets reopen.")
-            return replace(
+            return evolve(
                 t,
                 status=Status.in_progress,
                 resolved_at=None,
@@ -302,7 +303,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                 raise _refuse(t, event, "it is closed already.")
             if t.status != Status.resolved:
                 raise _refuse(t, event, "resolve it first (with a summary), then close it.")
-            return replace(t, status=Status.closed, closed_at=at)
+            return evolve(t, status=Status.closed, closed_at=at)
         case CallbackScheduled(due_at=due_at):
             if t.status == Status.closed:
                 raise _refuse(t, event, "reopen it first.")
@@ -329,7 +330,7 @@ def _transition(t: Ticket, event: Event) -> Ticket:
         case BreachEscalated():
             if t.status == Status.closed:
                 raise _refuse(t, event, "closed tickets are not escalated.")
-            return replace(t, escalation_level=t.escalation_level + 1)
+            return evolve(t, escalation_level=t.escalation_level + 1)
         case Rated(score=score):
             if t.status not in (Status.resolved, Status.closed):
                 raise _refuse(t, event, "a rating comes after the ticket is resolved.")
@@ -338,5 +339,5 @@ def _transition(t: Ticket, event: Event) -> Ticket:
                     f"Ticket {t.ref}: score must be 1 to 5, not {score}.",
                     {"ticket": t.ref, "field": "score"},
                 )
-            return replace(t, rating=score, rating_comment=p.comment)
+            return evolve(t, rating=score, rating_comment=p.comment)
     raise AssertionError(f"unhandled event type {event.type}")  # pragma: no cover
