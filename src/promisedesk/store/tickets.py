@@ -33,7 +33,7 @@ from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import Event
 from promisedesk.domain.tickets import Ticket, apply, fold
-from promisedesk.store.engine import WRITE, write_gate
+from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
 from promisedesk.store.tables import events, tickets
 
 
@@ -328,6 +328,7 @@ class TicketStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._gate = write_gate(engine)
+        self._single = SINGLE_READ_SQLITE if engine.dialect.name == "sqlite" else SINGLE_READ_PG
 
     @contextmanager
     def writing(self) -> Iterator[TicketTx]:
@@ -351,4 +352,17 @@ class TicketStore:
     def reading(self) -> Iterator[TicketTx]:
         """A read-only transaction (a consistent snapshot)."""
         with self.engine.connect() as conn, conn.begin():
+            yield TicketTx(conn)
+
+    @contextmanager
+    def single_read(self) -> Iterator[TicketTx]:
+        """A connection for exactly one read statement, without BEGIN and COMMIT.
+
+        A single statement is its own consistent snapshot (SQLite in autocommit mode,
+        PostgreSQL in AUTOCOMMIT), so this is as consistent as ``reading`` for one
+        statement and saves the transaction's statements (round trips on PostgreSQL).
+        Use ``reading`` whenever more than one statement must agree.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**self._single)
             yield TicketTx(conn)
