@@ -19,12 +19,14 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    exists,
     func,
     insert,
     literal,
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -127,6 +129,32 @@ _INSERT_AUTO_REF_SQLITE = (
     insert(tickets)
     .values(id=_NEXT, ref=literal("PD-").concat(cast(_NEXT, String)))
     .returning(tickets.c.id, tickets.c.ref)
+)
+
+# PostgreSQL: the next id, the row with ref PD-<id> unless an imported log already
+# uses that ref, and the id either way, in one round trip instead of three (nextval,
+# the "ref taken?" SELECT, the INSERT). ``ref`` comes back NULL when nothing was
+# inserted; the caller then takes the long way with the same id, as before.
+_PROJECTED = [c for c in tickets.c if c.name not in ("id", "ref")]
+_NEXT_PG = select(func.nextval(func.pg_get_serial_sequence("tickets", "id")).label("id")).cte(
+    "next_id"
+)
+_NEXT_REF_PG = literal("PD-").concat(cast(_NEXT_PG.c.id, String))
+_INSERTED_PG = (
+    insert(tickets)
+    .from_select(
+        ["id", "ref", *(c.name for c in _PROJECTED)],
+        select(
+            _NEXT_PG.c.id,
+            _NEXT_REF_PG,
+            *(bindparam(c.name, type_=c.type) for c in _PROJECTED),
+        ).where(~exists().where(tickets.c.ref == _NEXT_REF_PG)),
+    )
+    .returning(tickets.c.id, tickets.c.ref)
+    .cte("inserted")
+)
+_INSERT_AUTO_REF_PG = select(_NEXT_PG.c.id, _INSERTED_PG.c.ref).select_from(
+    _NEXT_PG.outerjoin(_INSERTED_PG, true())
 )
 
 
@@ -245,11 +273,18 @@ class TicketTx:
                 pass  # an imported log already uses PD-<next id>: take the long way
             else:
                 return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
-        # The id is taken first so the ref can be written with the row: on SQLite the
-        # write lock is held (BEGIN IMMEDIATE), on PostgreSQL the sequence is atomic.
-        ticket_id = int(
-            self.conn.execute(_NEXT_ID_PG if self._postgres else _NEXT_ID_SQLITE).scalar_one()
-        )
+        if ref is None and self._postgres:
+            row = self.conn.execute(_INSERT_AUTO_REF_PG, _projection(ticket)).one()
+            if row.ref is not None:
+                return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
+            ticket_id = int(row.id)  # PD-<id> is taken by an imported log: step aside
+        else:
+            # The id is taken first so the ref can be written with the row: on SQLite
+            # the write lock is held (BEGIN IMMEDIATE), on PostgreSQL the sequence is
+            # atomic.
+            ticket_id = int(
+                self.conn.execute(_NEXT_ID_PG if self._postgres else _NEXT_ID_SQLITE).scalar_one()
+            )
         if ref is None:
             ref = self._fresh_ref(ticket_id)
         ticket = replace(ticket, ref=ref)
