@@ -56,9 +56,14 @@ def facts_of(ticket: Ticket | Any) -> TicketFacts:
     return TicketFacts(ticket.ref, ticket.requester, ticket.team, ticket.assignee)
 
 
+def needs_organisation(p: Principal, facts: TicketFacts) -> bool:
+    """Whether the requester's organisation can matter to ``p``'s access."""
+    return p.kind == "customer" and p.organisation is not None and not policy.is_requester(p, facts)
+
+
 def requester_organisation(conn: Connection, p: Principal, facts: TicketFacts) -> str | None:
     """The requester's organisation, looked up only when the answer can matter."""
-    if p.kind != "customer" or p.organisation is None or policy.is_requester(p, facts):
+    if not needs_organisation(p, facts):
         return None
     return account_rows.organisation_of(conn, normalise_email(facts.requester))
 
@@ -66,10 +71,20 @@ def requester_organisation(conn: Connection, p: Principal, facts: TicketFacts) -
 def access_ticket(store: TicketStore, p: Principal, ref: str) -> TicketView:
     """The ticket and the timeline ``p`` may read; ``TicketNotFound`` if they may not."""
     signed_in(p)
-    with store.reading() as tx:
+    # The ticket and its history are one statement; only a customer reading another
+    # requester's ticket needs a second (the requester's organisation), and then both
+    # are read again in one snapshot.
+    with store.single_read() as tx:
         _, ticket, history = tx.load_with_history(ref)
-        facts = facts_of(ticket)
-        enforce(policy.read_access(p, facts, requester_organisation(tx.conn, p, facts)), ref)
+    facts = facts_of(ticket)
+    if needs_organisation(p, facts):
+        with store.reading() as tx:
+            _, ticket, history = tx.load_with_history(ref)
+            facts = facts_of(ticket)
+            org = requester_organisation(tx.conn, p, facts)
+    else:
+        org = None
+    enforce(policy.read_access(p, facts, org), ref)
     return TicketView(ticket, [s for s in history if policy.sees(p, s.event)])
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from promisedesk.domain.accounts import Kind, Role, User, check_tier
 from promisedesk.domain.errors import Conflict
@@ -143,19 +143,24 @@ def insert_token(conn: Connection, **values: Any) -> int:
     )
 
 
+# Built once: this runs on every API request, and building it per call (joins,
+# labels, comparisons, cache key) cost more than the query itself.
+_USER_OF_TOKEN = (
+    select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at.label("used"))
+    .join(api_tokens, api_tokens.c.user_id == users.c.id)
+    .where(
+        and_(
+            api_tokens.c.token_hash == bindparam("token_hash"),
+            api_tokens.c.revoked_at.is_(None),
+            users.c.active,
+        )
+    )
+)
+
+
 def user_of_token(conn: Connection, token_hash: str) -> tuple[User, int, datetime | None] | None:
     """The active user holding this unrevoked token, the token's id and last use."""
-    row = conn.execute(
-        select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at.label("used"))
-        .join(api_tokens, api_tokens.c.user_id == users.c.id)
-        .where(
-            and_(
-                api_tokens.c.token_hash == token_hash,
-                api_tokens.c.revoked_at.is_(None),
-                users.c.active,
-            )
-        )
-    ).first()
+    row = conn.execute(_USER_OF_TOKEN, {"token_hash": token_hash}).first()
     return None if row is None else (_user(row), int(row.token_id), row.used)
 
 
@@ -195,20 +200,23 @@ def insert_session(conn: Connection, **values: Any) -> None:
     conn.execute(insert(sessions).values(**values))
 
 
+_USER_OF_SESSION = (
+    select(users, sessions.c.csrf_token)
+    .join(sessions, sessions.c.user_id == users.c.id)
+    .where(
+        and_(
+            sessions.c.token_hash == bindparam("token_hash"),
+            sessions.c.ended_at.is_(None),
+            sessions.c.expires_at > bindparam("now", type_=sessions.c.expires_at.type),
+            users.c.active,
+        )
+    )
+)
+
+
 def user_of_session(conn: Connection, token_hash: str, now: datetime) -> tuple[User, str] | None:
     """The active user of a live session, with the session's CSRF token."""
-    row = conn.execute(
-        select(users, sessions.c.csrf_token)
-        .join(sessions, sessions.c.user_id == users.c.id)
-        .where(
-            and_(
-                sessions.c.token_hash == token_hash,
-                sessions.c.ended_at.is_(None),
-                sessions.c.expires_at > now,
-                users.c.active,
-            )
-        )
-    ).first()
+    row = conn.execute(_USER_OF_SESSION, {"token_hash": token_hash, "now": now}).first()
     return None if row is None else (_user(row), str(row.csrf_token))
 
 

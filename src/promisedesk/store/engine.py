@@ -21,6 +21,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
 WRITE = {"promisedesk_write": True}
+#: A connection that runs one read statement outside an explicit transaction: one
+#: statement sees one consistent snapshot on its own, so BEGIN and COMMIT (and on
+#: PostgreSQL their round trips) would buy nothing.
+SINGLE_READ_SQLITE = {"promisedesk_single_read": True}
+SINGLE_READ_PG = {"isolation_level": "AUTOCOMMIT"}
 
 
 def normalise_url(url: str) -> str:
@@ -66,9 +71,10 @@ def _sqlite_engine(url: str, synchronous: str, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("promisedesk_write"):
+        options = conn.get_execution_options()
+        if options.get("promisedesk_write"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
+        elif not options.get("promisedesk_single_read"):
             conn.exec_driver_sql("BEGIN")
 
     return engine

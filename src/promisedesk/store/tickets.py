@@ -19,12 +19,14 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    exists,
     func,
     insert,
     literal,
     or_,
     select,
     text,
+    true,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +35,7 @@ from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import Event
 from promisedesk.domain.tickets import Ticket, apply, fold
-from promisedesk.store.engine import WRITE, write_gate
+from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
 from promisedesk.store.tables import events, tickets
 
 
@@ -127,6 +129,32 @@ _INSERT_AUTO_REF_SQLITE = (
     insert(tickets)
     .values(id=_NEXT, ref=literal("PD-").concat(cast(_NEXT, String)))
     .returning(tickets.c.id, tickets.c.ref)
+)
+
+# PostgreSQL: the next id, the row with ref PD-<id> unless an imported log already
+# uses that ref, and the id either way, in one round trip instead of three (nextval,
+# the "ref taken?" SELECT, the INSERT). ``ref`` comes back NULL when nothing was
+# inserted; the caller then takes the long way with the same id, as before.
+_PROJECTED = [c for c in tickets.c if c.name not in ("id", "ref")]
+_NEXT_PG = select(func.nextval(func.pg_get_serial_sequence("tickets", "id")).label("id")).cte(
+    "next_id"
+)
+_NEXT_REF_PG = literal("PD-").concat(cast(_NEXT_PG.c.id, String))
+_INSERTED_PG = (
+    insert(tickets)
+    .from_select(
+        ["id", "ref", *(c.name for c in _PROJECTED)],
+        select(
+            _NEXT_PG.c.id,
+            _NEXT_REF_PG,
+            *(bindparam(c.name, type_=c.type) for c in _PROJECTED),
+        ).where(~exists().where(tickets.c.ref == _NEXT_REF_PG)),
+    )
+    .returning(tickets.c.id, tickets.c.ref)
+    .cte("inserted")
+)
+_INSERT_AUTO_REF_PG = select(_NEXT_PG.c.id, _INSERTED_PG.c.ref).select_from(
+    _NEXT_PG.outerjoin(_INSERTED_PG, true())
 )
 
 
@@ -245,11 +273,18 @@ class TicketTx:
                 pass  # an imported log already uses PD-<next id>: take the long way
             else:
                 return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
-        # The id is taken first so the ref can be written with the row: on SQLite the
-        # write lock is held (BEGIN IMMEDIATE), on PostgreSQL the sequence is atomic.
-        ticket_id = int(
-            self.conn.execute(_NEXT_ID_PG if self._postgres else _NEXT_ID_SQLITE).scalar_one()
-        )
+        if ref is None and self._postgres:
+            row = self.conn.execute(_INSERT_AUTO_REF_PG, _projection(ticket)).one()
+            if row.ref is not None:
+                return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
+            ticket_id = int(row.id)  # PD-<id> is taken by an imported log: step aside
+        else:
+            # The id is taken first so the ref can be written with the row: on SQLite
+            # the write lock is held (BEGIN IMMEDIATE), on PostgreSQL the sequence is
+            # atomic.
+            ticket_id = int(
+                self.conn.execute(_NEXT_ID_PG if self._postgres else _NEXT_ID_SQLITE).scalar_one()
+            )
         if ref is None:
             ref = self._fresh_ref(ticket_id)
         ticket = replace(ticket, ref=ref)
@@ -328,6 +363,7 @@ class TicketStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._gate = write_gate(engine)
+        self._single = SINGLE_READ_SQLITE if engine.dialect.name == "sqlite" else SINGLE_READ_PG
 
     @contextmanager
     def writing(self) -> Iterator[TicketTx]:
@@ -351,4 +387,17 @@ class TicketStore:
     def reading(self) -> Iterator[TicketTx]:
         """A read-only transaction (a consistent snapshot)."""
         with self.engine.connect() as conn, conn.begin():
+            yield TicketTx(conn)
+
+    @contextmanager
+    def single_read(self) -> Iterator[TicketTx]:
+        """A connection for exactly one read statement, without BEGIN and COMMIT.
+
+        A single statement is its own consistent snapshot (SQLite in autocommit mode,
+        PostgreSQL in AUTOCOMMIT), so this is as consistent as ``reading`` for one
+        statement and saves the transaction's statements (round trips on PostgreSQL).
+        Use ``reading`` whenever more than one statement must agree.
+        """
+        with self.engine.connect() as conn:
+            conn.execution_options(**self._single)
             yield TicketTx(conn)

@@ -9,6 +9,7 @@ from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
 from promisedesk.web import errors
 from promisedesk.web.api import attachments, commitments, composer, exports, session, sla, tickets
+from promisedesk.web.deps import document_auth
 from promisedesk.web.limits import BodySizeLimit
 from promisedesk.web.ratelimit import IntakeLimiter
 from promisedesk.web.security import SecurityHeaders, install_docs
@@ -40,6 +41,7 @@ def create_app(desk: Desk) -> FastAPI:
     app.include_router(composer.router)
     app.include_router(exports.router)
     install_docs(app)
+    document_auth(app)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

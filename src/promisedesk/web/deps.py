@@ -12,9 +12,12 @@ Who is asking is decided here, once per request:
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from promisedesk.bootstrap import Desk
@@ -27,8 +30,9 @@ SESSION_COOKIE = "pd_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-# Declared for the OpenAPI document (and the Authorize button of /docs); the
-# dependency below reads the headers itself so that a bad token is never ignored.
+# Declared for the OpenAPI document (and the Authorize button of /docs) by
+# ``document_auth``; they are not dependencies of ``get_principal``, which reads the
+# headers itself (so a bad token is never ignored) and would only pay for solving them.
 _bearer = HTTPBearer(
     auto_error=False,
     scheme_name="token",
@@ -67,13 +71,9 @@ def _bearer_token(header: str) -> str:
     return token.strip()
 
 
-async def get_principal(
-    request: Request,
-    desk: DeskDep,
-    _token: Annotated[object, Depends(_bearer)] = None,
-    _session: Annotated[object, Depends(_cookie)] = None,
-) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """Who is asking; ``401`` unless an API token or a live session says so."""
+    desk: Desk = request.app.state.desk
     now = desk.clock.now()
     header = request.headers.get("authorization")
     if header is not None:
@@ -105,3 +105,59 @@ async def get_principal(
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+# -- the OpenAPI document ----------------------------------------------------------
+_SCHEMES = (_bearer, _cookie)
+
+
+def _needs_principal(dependant: Dependant) -> bool:
+    return any(d.call is get_principal or _needs_principal(d) for d in dependant.dependencies)
+
+
+#: The operation keys FastAPI writes before ``security``.
+_METADATA = ("tags", "summary", "description", "operationId", "deprecated")
+
+
+def _with_security(
+    operation: dict[str, Any], security: list[dict[str, list[str]]]
+) -> dict[str, Any]:
+    head = {k: v for k, v in operation.items() if k in _METADATA}
+    tail = {k: v for k, v in operation.items() if k not in _METADATA}
+    return {**head, "security": security, **tail}
+
+
+def document_auth(app: FastAPI) -> None:
+    """Declare the token and session schemes on every operation that uses ``PrincipalDep``.
+
+    The document holds what FastAPI wrote when the schemes were sub-dependencies of
+    ``get_principal``: the same ``securitySchemes`` and per-operation ``security``
+    (placed after the operation's metadata, as FastAPI places it).
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema: dict[str, Any] = generate()  # FastAPI's, cached until routes change
+        if done and done[-1] is schema:
+            return schema
+        security: list[dict[str, list[str]]] = [{s.scheme_name: []} for s in _SCHEMES]
+        for route in iter_route_contexts(app.routes):  # included routers too
+            if not isinstance(route.original_route, APIRoute):
+                continue
+            if not _needs_principal(route.dependant):
+                continue
+            operations = schema.get("paths", {}).get(route.path_format, {})
+            for method in route.methods or ():
+                operation = operations.get(method.lower())
+                if operation is not None and "security" not in operation:
+                    operations[method.lower()] = _with_security(operation, security)
+        components = schema.setdefault("components", {})
+        components["securitySchemes"] = {
+            s.scheme_name: jsonable_encoder(s.model, by_alias=True, exclude_none=True)
+            for s in _SCHEMES
+        }
+        done[:] = [schema]
+        return schema
+
+    done: list[object] = []
+    app.openapi = openapi  # type: ignore[method-assign]
