@@ -17,14 +17,13 @@ import asyncio
 import cProfile
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from intake import CREATE_BODY, PROMISEDESK
+from intake import CREATE_BODY, admin_token
 
 from promisedesk.bootstrap import build
 from promisedesk.config import Settings
@@ -32,17 +31,8 @@ from promisedesk.web.app import create_app
 
 
 def _token(url: str, config: Path, work: Path) -> str:
-    base = ["--database-url", url, "--config", str(config)]
-    admin = ["--admin-email", "asgi@example.invalid"]
-    subprocess.run([str(PROMISEDESK), "init", *base, *admin], check=True, capture_output=True)
-    made = subprocess.run(
-        [str(PROMISEDESK), "tokens", "create", "asgi@example.invalid", "--database-url", url],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=work,
-    )
-    return made.stdout.strip().splitlines()[-1]
+    """An admin's API token on the fresh database: every API route needs one."""
+    return admin_token(url, config, work, "asgi@example.invalid")
 
 
 async def _call(app: Any, method: str, path: str, token: str, body: bytes) -> int:

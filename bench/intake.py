@@ -52,6 +52,28 @@ def _say(msg: str) -> None:
     print(f"[intake {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def admin_token(url: str, config: Path, work: Path, email: str) -> str:
+    """``promisedesk init`` a fresh database with admin ``email``; that admin's API token."""
+    base = ["--database-url", url]
+    subprocess.run(
+        [str(PROMISEDESK), "init", *base, "--config", str(config), "--admin-email", email],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=work,
+        check=True,
+    )
+    made = subprocess.run(
+        [str(PROMISEDESK), "tokens", "create", email, *base],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=work,
+        check=True,
+    )
+    return made.stdout.strip().splitlines()[-1]
+
+
 class Bench:
     """One run: where its files go, which databases it uses, how hard it pushes."""
 
@@ -82,32 +104,7 @@ class Bench:
 
     def token(self, url: str) -> str:
         """An admin's API token on a fresh database (the API needs authentication)."""
-        base = ["--database-url", url]
-        subprocess.run(
-            [
-                str(PROMISEDESK),
-                "init",
-                *base,
-                "--config",
-                str(self.config),
-                "--admin-email",
-                "bench@example.invalid",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=self.work,
-            check=True,
-        )
-        made = subprocess.run(
-            [str(PROMISEDESK), "tokens", "create", "bench@example.invalid", *base],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=self.work,
-            check=True,
-        )
-        return made.stdout.strip().splitlines()[-1]
+        return admin_token(url, self.config, self.work, "bench@example.invalid")
 
     def serve(self, url: str, workers: int, log_name: str) -> tuple[Any, str]:
         port = servers.free_port()

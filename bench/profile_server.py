@@ -27,24 +27,14 @@ import databases
 import eventlog
 import loadgen
 import servers
-from intake import CREATE_BODY, PROMISEDESK
+from intake import CREATE_BODY, PROMISEDESK, admin_token
 
 from promisedesk.clock import SystemClock
 
 
 def _token(url: str, config: Path, work: Path) -> str:
     """An admin's API token on the fresh database: every API route needs one."""
-    base = ["--database-url", url, "--config", str(config)]
-    admin = ["--admin-email", "profile@example.invalid"]
-    subprocess.run([str(PROMISEDESK), "init", *base, *admin], check=True, capture_output=True)
-    made = subprocess.run(
-        [str(PROMISEDESK), "tokens", "create", "profile@example.invalid", "--database-url", url],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=work,
-    )
-    return "Bearer " + made.stdout.strip().splitlines()[-1]
+    return "Bearer " + admin_token(url, config, work, "profile@example.invalid")
 
 
 FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:]+):(?P<line>\d+)\)$")
