@@ -158,22 +158,14 @@ def test_every_cell_of_the_matrix(desk: Desk, actors: Actors, world: dict[str, s
                 if route in UPLOADS:
                     visibility = "internal" if obj == "Ai" else "public"
                     r = upload(c, world[obj], actors[actor], visibility)
-                    cells += 1
-                    want = policy[(route, obj)][actor]
-                    got = r.status_code
-                    ok = got not in DENIALS and got < 500 if want == "ok" else got == int(want)
-                    if not ok:
-                        failures.append(
-                            f"{route} [{obj}] as {actor}: want {want}, got {got} {r.text[:120]}"
-                        )
-                    continue
-                body = BODIES.get(route)
-                if body is not None:
-                    body = {
-                        k: (v.replace("{actor}", actor) if isinstance(v, str) else v)
-                        for k, v in body.items()
-                    }
-                r = c.request(method, url, json=body, headers=actors[actor])
+                else:
+                    body = BODIES.get(route)
+                    if body is not None:
+                        body = {
+                            k: (v.replace("{actor}", actor) if isinstance(v, str) else v)
+                            for k, v in body.items()
+                        }
+                    r = c.request(method, url, json=body, headers=actors[actor])
                 cells += 1
                 want = policy[(route, obj)][actor]
                 got = r.status_code

@@ -108,6 +108,7 @@ def assert_error(r: Any, status: int, code: str) -> dict[str, Any]:
         ("get", "/api/tickets?limit=0", {}, 422, "invalid_input", "limit"),
         ("get", "/api/tickets?status=shelved", {}, 422, "invalid_input", "status.0"),
         ("get", "/api/tickets?team=desk%00", {}, 422, "invalid_input", "query"),
+        ("get", "/api/tickets/PD-1%00", {}, 422, "invalid_input", "path"),
         (
             "post",
             "/api/tickets/PD-1/notes",

@@ -153,6 +153,8 @@ def sweep(
         escalations: list[Any] = []
         holds: list[Any] = []
         takeovers: set[str] = set()
+        # Only a policy that drafts or sends holding updates needs the ticket's history.
+        holding_on = any(p.auto_holding_update != "off" for p in policy.sla.policies)
         for r in due:
             mark = {
                 k: getattr(r, k)
@@ -190,7 +192,7 @@ def sweep(
                         escalations.append(r)
             elif r.warn_at is not None and r.warned_at is None and r.warn_at <= now:
                 mark["warned_at"] = now
-                if r.kind == Kind.next_update.value:
+                if r.kind == Kind.next_update.value and holding_on:
                     holds.append(r)  # its warning may carry a holding update
                 else:
                     notices.append(_notice(r, "warning", _owner(r), now))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from promisedesk.domain import access as policy
 from promisedesk.domain.accounts import Principal, Role, User, normalise_email
@@ -27,7 +27,6 @@ from promisedesk.domain.errors import TicketNotFound
 from promisedesk.services.access import facts_of, requester_organisation
 from promisedesk.store import accounts as account_rows
 from promisedesk.store import outbox as rows
-from promisedesk.store.tables import outbox
 from promisedesk.store.tickets import TicketStore, TicketTx
 
 #: Notices about commitments are for the desk's staff only.
@@ -109,7 +108,7 @@ def deliver(
                 rows.mark_withheld(tx.conn, item.row.id, now, item.withheld)
                 report.withheld += 1
             else:
-                _lease(tx.conn, item.row.id, now + LEASE)
+                rows.lease(tx.conn, item.row.id, now + LEASE)
     for item in ready:
         if item.withheld is not None:
             continue
@@ -136,10 +135,6 @@ def deliver(
             rows.mark_sent(tx.conn, r.id, now, [p.email for p in item.people])
         report.sent += 1
     return report
-
-
-def _lease(conn: Connection, message: int, until: datetime) -> None:
-    conn.execute(update(outbox).where(outbox.c.id == message).values(next_attempt_at=until))
 
 
 def _check(tx: TicketTx, r: Any) -> _Ready:

@@ -34,6 +34,11 @@ def claim_ready(conn: Connection, now: datetime, limit: int) -> list[Any]:
     return list(conn.execute(q))
 
 
+def lease(conn: Connection, message_id: int, until: datetime) -> None:
+    """Reserve a claimed message for this sender until ``until`` (then others may retry)."""
+    conn.execute(update(outbox).where(outbox.c.id == message_id).values(next_attempt_at=until))
+
+
 def mark_sent(conn: Connection, message_id: int, at: datetime, delivered_to: Sequence[str]) -> None:
     """The message went out to these addresses."""
     conn.execute(

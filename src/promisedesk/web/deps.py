@@ -115,30 +115,18 @@ def _needs_principal(dependant: Dependant) -> bool:
     return any(d.call is get_principal or _needs_principal(d) for d in dependant.dependencies)
 
 
-#: The operation keys FastAPI writes before ``security``.
-_METADATA = ("tags", "summary", "description", "operationId", "deprecated")
-
-
-def _with_security(
-    operation: dict[str, Any], security: list[dict[str, list[str]]]
-) -> dict[str, Any]:
-    head = {k: v for k, v in operation.items() if k in _METADATA}
-    tail = {k: v for k, v in operation.items() if k not in _METADATA}
-    return {**head, "security": security, **tail}
-
-
 def document_auth(app: FastAPI) -> None:
     """Declare the token and session schemes on every operation that uses ``PrincipalDep``.
 
     The document holds what FastAPI wrote when the schemes were sub-dependencies of
-    ``get_principal``: the same ``securitySchemes`` and per-operation ``security``
-    (placed after the operation's metadata, as FastAPI places it).
+    ``get_principal``: the same ``securitySchemes`` and per-operation ``security``.
     """
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         schema: dict[str, Any] = generate()  # FastAPI's, cached until routes change
-        if done and done[-1] is schema:
+        components = schema.setdefault("components", {})
+        if "securitySchemes" in components:  # this schema object is done already
             return schema
         security: list[dict[str, list[str]]] = [{s.scheme_name: []} for s in _SCHEMES]
         for route in iter_route_contexts(app.routes):  # included routers too
@@ -149,15 +137,12 @@ def document_auth(app: FastAPI) -> None:
             operations = schema.get("paths", {}).get(route.path_format, {})
             for method in route.methods or ():
                 operation = operations.get(method.lower())
-                if operation is not None and "security" not in operation:
-                    operations[method.lower()] = _with_security(operation, security)
-        components = schema.setdefault("components", {})
+                if operation is not None:
+                    operation.setdefault("security", security)
         components["securitySchemes"] = {
             s.scheme_name: jsonable_encoder(s.model, by_alias=True, exclude_none=True)
             for s in _SCHEMES
         }
-        done[:] = [schema]
         return schema
 
-    done: list[object] = []
     app.openapi = openapi  # type: ignore[method-assign]

@@ -33,8 +33,10 @@ class NulGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        query = scope.get("query_string", b"")
-        if "\x00" in scope.get("path", "") or "\x00" in unquote(query.decode("latin-1")):
+        if "\x00" in scope.get("path", ""):
+            await _reject(send, "path")
+            return
+        if "\x00" in unquote(scope.get("query_string", b"").decode("latin-1")):
             await _reject(send, "query")
             return
         content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
