@@ -147,16 +147,26 @@ def _run_server(settings: Settings) -> None:
     os.environ["PROMISEDESK_CONFIG_PATH"] = str(settings.config_path.resolve())
     os.environ["PROMISEDESK_MAX_BODY_BYTES"] = str(settings.max_body_bytes)
     os.environ["PROMISEDESK_SQLITE_SYNCHRONOUS"] = settings.sqlite_synchronous
+    from promisedesk.web import workers
+
+    options: dict[str, Any] = {
+        "app": "promisedesk.web.app:app_from_environment",
+        "factory": True,
+        "log_level": "warning",
+        "access_log": False,
+    }
     err.print(f"Promisedesk listening on http://{settings.host}:{settings.port}  (Ctrl-C stops)")
-    uvicorn.run(
-        "promisedesk.web.app:app_from_environment",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level="warning",
-        access_log=False,
-    )
+    if settings.workers > 1 and workers.supported():
+        try:
+            workers.run(settings.host, settings.port, settings.workers, options)
+        except OSError as e:
+            err.print(f"error: cannot listen on {settings.host}:{settings.port}: {e.strerror or e}")
+            raise SystemExit(1) from None
+        except RuntimeError as e:
+            err.print(f"error: {e}", markup=False)
+            raise SystemExit(1) from None
+        return
+    uvicorn.run(host=settings.host, port=settings.port, workers=settings.workers, **options)
 
 
 @app.command()

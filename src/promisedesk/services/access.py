@@ -122,10 +122,9 @@ def check_attach(store: TicketStore, p: Principal, ref: str, visibility: Visibil
     enforce(policy.attachment_access(p, facts, org, visibility), ref, refused)
 
 
-def do_open_as(
-    store: TicketStore, pol: Policy, p: Principal, cmd: c.OpenTicket, now: datetime
-) -> Ticket:
-    """Open a ticket as ``p``: customers only for themselves, and without a priority."""
+def check_open(p: Principal, cmd: c.OpenTicket) -> None:
+    """Raise unless ``p`` may open this ticket: customers only for themselves, and
+    without a priority."""
     enforce(
         policy.open_access(p, cmd.requester),
         refused="Customers open tickets for themselves: set 'requester' to your own address.",
@@ -135,6 +134,13 @@ def do_open_as(
             "Priority is set by the desk from impact and urgency; leave 'priority' out.",
             {"field": "priority"},
         )
+
+
+def do_open_as(
+    store: TicketStore, pol: Policy, p: Principal, cmd: c.OpenTicket, now: datetime
+) -> Ticket:
+    """Open a ticket as ``p`` (see ``check_open``)."""
+    check_open(p, cmd)
     return ticket_svc.do_open(store, pol, cmd, by=p.actor, now=now)
 
 

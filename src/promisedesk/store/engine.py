@@ -88,6 +88,10 @@ class WriteGate:
     one process queue on a lock; processes sharing the file queue on ``flock`` of a
     lock file beside it, which wakes the next writer the moment the lock is released.
     PostgreSQL needs no gate (row locks order its writers).
+
+    The turn may be taken ahead of the write (``acquire``, possibly on another thread
+    than the one that writes, which is then named ``owner``): ``hold`` on the owner's
+    thread then writes within that turn instead of waiting for itself.
     """
 
     def __init__(self, database: str | None) -> None:
@@ -95,19 +99,43 @@ class WriteGate:
         self._path = f"{database}-writelock" if database and database != ":memory:" else None
         self._fd: int | None = None
         self._pid = 0
+        self._owner: int | None = None
 
     @contextmanager
     def hold(self) -> Iterator[None]:
         """Hold the write turn for the duration of the block."""
-        with self._lock:
-            fd = self._file()
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+        if self._owner == threading.get_ident():
+            yield  # the turn is this thread's already
+            return
+        self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
+
+    def acquire(self, *, blocking: bool = True, owner: int | None = None) -> bool:
+        """Take the turn for thread ``owner`` (default: this one); ``False`` if busy."""
+        if not self._lock.acquire(blocking=blocking):
+            return False
+        fd = self._file()
+        if fd is not None:
             try:
-                yield
-            finally:
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._lock.release()
+                return False
+            except BaseException:
+                self._lock.release()
+                raise
+        self._owner = threading.get_ident() if owner is None else owner
+        return True
+
+    def release(self) -> None:
+        """Give the turn back (from any thread)."""
+        self._owner = None
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
 
     def _file(self) -> int | None:
         if self._path is None:

@@ -6,6 +6,7 @@ replay of many events for one ticket does not re-read its history for each line.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -123,6 +124,10 @@ _INSERT_EVENT = insert(events)
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
 _NEXT_ID_SQLITE = select(func.coalesce(func.max(tickets.c.id), 0) + 1)
 _NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
+_NEXT_IDS_PG = text(
+    "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :n)"
+)
+_TAKEN_REFS = select(tickets.c.ref).where(tickets.c.ref.in_(bindparam("refs", expanding=True)))
 # SQLite, under the write lock: id and ref in the same statement as the row.
 _NEXT = _NEXT_ID_SQLITE.scalar_subquery()
 _INSERT_AUTO_REF_SQLITE = (
@@ -291,6 +296,30 @@ class TicketTx:
         self.conn.execute(_INSERT_TICKET, {"id": ticket_id, "ref": ref, **_projection(ticket)})
         return self._created(ticket_id, ticket, opened, now)
 
+    def create_many(self, new: Sequence[tuple[Ticket, Event, datetime]]) -> builtins.list[Ticket]:
+        """Store several new tickets (state, ``opened`` event, when recorded) at once.
+
+        Each gets the next id and the ref ``PD-<id>`` (stepping aside from refs an
+        imported log took): ids in one statement, taken refs in one, rows in one batch.
+        """
+        if self._postgres:
+            ids = [int(i) for i in self.conn.execute(_NEXT_IDS_PG, {"n": len(new)}).scalars()]
+        else:  # the write lock is held: nobody else takes these ids meanwhile
+            first = int(self.conn.execute(_NEXT_ID_SQLITE).scalar_one())
+            ids = list(range(first, first + len(new)))
+        wanted = [f"PD-{i}" for i in ids]
+        taken = set(self.conn.execute(_TAKEN_REFS, {"refs": wanted}).scalars())
+        refs = [self._fresh_ref(i) if r in taken else r for i, r in zip(ids, wanted, strict=True)]
+        named = [replace(t, ref=r) for (t, _, _), r in zip(new, refs, strict=True)]
+        self.conn.execute(
+            _INSERT_TICKET,
+            [{"id": i, "ref": t.ref, **_projection(t)} for i, t in zip(ids, named, strict=True)],
+        )
+        return [
+            self._created(i, t, opened, now)
+            for i, t, (_, opened, now) in zip(ids, named, new, strict=True)
+        ]
+
     def _created(self, ticket_id: int, ticket: Ticket, opened: Event, now: datetime) -> Ticket:
         ref = ticket.ref
         self._pending_events.append(_event_row(ticket_id, 1, opened, now))
@@ -362,13 +391,13 @@ class TicketStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._gate = write_gate(engine)
+        self.gate = write_gate(engine)  #: SQLite writers take turns here
         self._single = SINGLE_READ_SQLITE if engine.dialect.name == "sqlite" else SINGLE_READ_PG
 
     @contextmanager
     def writing(self) -> Iterator[TicketTx]:
         """A write transaction, committed when the block ends without error."""
-        if self._gate is None:
+        if self.gate is None:
             with self.engine.connect() as conn:
                 conn.execution_options(**WRITE)
                 with conn.begin():
@@ -376,7 +405,9 @@ class TicketStore:
                     yield tx
                     tx.flush_writes()
             return
-        with self._gate.hold(), self.engine.connect() as conn:
+        # The connection is checked out before the turn is taken: other processes
+        # wait for this one's write, not for its pool.
+        with self.engine.connect() as conn, self.gate.hold():
             conn.execution_options(**WRITE)
             with conn.begin():
                 tx = TicketTx(conn)

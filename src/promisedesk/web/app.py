@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from promisedesk import __version__
@@ -10,15 +13,23 @@ from promisedesk.config import Settings
 from promisedesk.web import errors
 from promisedesk.web.api import attachments, commitments, composer, exports, session, sla, tickets
 from promisedesk.web.deps import document_auth
+from promisedesk.web.group_commit import GroupCommit
 from promisedesk.web.limits import BodySizeLimit
 from promisedesk.web.ratelimit import IntakeLimiter
 from promisedesk.web.security import SecurityHeaders, install_docs
 from promisedesk.web.text_guard import NulGuard
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.group_commit.close()  # let the last batch commit before the process ends
+
+
 def create_app(desk: Desk) -> FastAPI:
     """The FastAPI app serving ``desk``; OpenAPI at /openapi.json, docs at /docs."""
     app = FastAPI(
+        lifespan=_lifespan,
         title="Promisedesk",
         version=__version__,
         description=(
@@ -32,6 +43,7 @@ def create_app(desk: Desk) -> FastAPI:
     )
     app.state.desk = desk
     app.state.intake_limiter = IntakeLimiter()
+    app.state.group_commit = GroupCommit(desk)
     errors.install(app)
     app.include_router(session.router)
     app.include_router(tickets.router)

@@ -20,6 +20,7 @@ from promisedesk.domain.events import Status
 from promisedesk.domain.priority import Priority
 from promisedesk.services import access
 from promisedesk.services import commands as c
+from promisedesk.services.tickets import Intake
 from promisedesk.store.tickets import StoredEvent, TicketFilter
 from promisedesk.web.api.schemas import (
     ErrorOut,
@@ -31,6 +32,7 @@ from promisedesk.web.api.schemas import (
     TimelineEntry,
 )
 from promisedesk.web.deps import DeskDep, PrincipalDep
+from promisedesk.web.group_commit import GroupCommit
 
 NO_STORE = {"Cache-Control": "no-store"}
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -90,10 +92,9 @@ async def open_ticket(
         ],
         now,
     )
-    if _offload(desk):
-        ticket = await run_in_threadpool(access.do_open_as, desk.store, desk.policy, p, body, now)
-    else:
-        ticket = access.do_open_as(desk.store, desk.policy, p, body, now)
+    access.check_open(p, body)
+    intake: GroupCommit = request.app.state.group_commit
+    ticket = await intake.open(Intake(body, p.actor, now))
     return _json(ticket_out(p, ticket), 201, Location=f"/api/tickets/{ticket.ref}")
 
 
