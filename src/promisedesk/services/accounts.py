@@ -214,8 +214,7 @@ def authenticate_token(store: TicketStore, token: str, now: datetime) -> Princip
     """The principal a bearer token stands for, or ``None``."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    with store.single_read() as tx:  # one statement: no BEGIN/COMMIT needed
-        found = rows.user_of_token(tx.conn, secret_hash(token))
+    found = rows.user_of_token(store, secret_hash(token))
     if found is None:
         return None
     user, token_id, last_used = found

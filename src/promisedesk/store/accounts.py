@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 
 from promisedesk.domain.accounts import Kind, Role, User, check_tier
 from promisedesk.domain.errors import Conflict
+from promisedesk.store.raw import RawRead
 from promisedesk.store.tables import (
     api_tokens,
     auth_failures,
@@ -23,6 +25,7 @@ from promisedesk.store.tables import (
     sessions,
     users,
 )
+from promisedesk.store.tickets import TicketStore
 
 
 def _user(row: Any) -> User:
@@ -158,9 +161,22 @@ _USER_OF_TOKEN = (
 )
 
 
-def user_of_token(conn: Connection, token_hash: str) -> tuple[User, int, datetime | None] | None:
-    """The active user holding this unrevoked token, the token's id and last use."""
-    row = conn.execute(_USER_OF_TOKEN, {"token_hash": token_hash}).first()
+_USER_OF_TOKEN_RAW = RawRead(_USER_OF_TOKEN)
+
+
+def user_of_token(store: TicketStore, token_hash: str) -> tuple[User, int, datetime | None] | None:
+    """The active user holding this unrevoked token, the token's id and last use.
+
+    One statement, outside any transaction; on SQLite on the driver itself, since
+    every API request asks it.
+    """
+    params = {"token_hash": token_hash}
+    if store.engine.dialect.name == "sqlite":
+        found = _USER_OF_TOKEN_RAW.first(store.engine, params)
+        row: Any = None if found is None else SimpleNamespace(**found)
+    else:
+        with store.single_read() as tx:
+            row = tx.conn.execute(_USER_OF_TOKEN, params).first()
     return None if row is None else (_user(row), int(row.token_id), row.used)
 
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from promisedesk import __version__
 from promisedesk.bootstrap import Desk, build
 from promisedesk.config import Settings
+from promisedesk.store.checkpoint import WalCheckpointer
 from promisedesk.web import errors
 from promisedesk.web.api import attachments, commitments, composer, exports, session, sla, tickets
 from promisedesk.web.deps import document_auth
@@ -22,8 +23,16 @@ from promisedesk.web.text_guard import NulGuard
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    app.state.group_commit.close()  # let the last batch commit before the process ends
+    desk: Desk = app.state.desk
+    checkpoints = WalCheckpointer(desk.store.engine) if desk.store.gate is not None else None
+    if checkpoints is not None:
+        checkpoints.start()
+    try:
+        yield
+    finally:
+        app.state.group_commit.close()  # let the last batch commit before the end
+        if checkpoints is not None:
+            checkpoints.stop()
 
 
 def create_app(desk: Desk) -> FastAPI:
