@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from promisedesk.domain.commitments import Commitment, Outcome
+from promisedesk.store.recordsets import recordset, recordset_sql
 from promisedesk.store.tables import commitments, outbox, tickets
 
 _DERIVED = (
@@ -208,15 +209,13 @@ _MARK = (
 )
 
 
-_PG_TYPES = {"outcome": "varchar"}
+_MARK_TYPES = {k: "varchar" if k == "outcome" else "timestamptz" for k in _WATCH_COLUMNS}
 _MARK_PG = text(
     "UPDATE commitments AS c SET "
     + ", ".join(f"{k} = v.{k}" for k in _WATCH_COLUMNS)
-    + " FROM unnest(CAST(:ids AS varchar[]), "
-    + ", ".join(f"CAST(:{k} AS {_PG_TYPES.get(k, 'timestamptz')}[])" for k in _WATCH_COLUMNS)
-    + ") AS v(id, "
-    + ", ".join(_WATCH_COLUMNS)
-    + ") WHERE c.id = v.id"
+    + " FROM "
+    + recordset_sql("rows", {"id": "varchar", **_MARK_TYPES})
+    + " WHERE c.id = v.id"
 )
 
 
@@ -275,12 +274,9 @@ def mark_many(conn: Connection, marks: Sequence[Mapping[str, Any]]) -> None:
     if not marks:
         return
     if conn.dialect.name == "postgresql":
-        # One statement over arrays: a pipelined executemany is still one UPDATE per
-        # row for the server to run, which is most of a big sweep's time there.
-        columns: dict[str, list[Any]] = {"ids": [m["id"] for m in marks]}
-        for k in _WATCH_COLUMNS:
-            columns[k] = [m[k] for m in marks]
-        conn.execute(_MARK_PG, columns)
+        # One statement over a recordset: a pipelined executemany is still one UPDATE
+        # per row for the server to run, which was most of a big sweep's time there.
+        conn.execute(_MARK_PG, {"rows": recordset(marks)})
         return
     conn.execute(
         _MARK,
@@ -293,8 +289,8 @@ def enqueue_many(conn: Connection, notices: Sequence[Mapping[str, Any]]) -> None
     if not notices:
         return
     if conn.dialect.name == "postgresql":
-        # One statement over arrays, as for the marks: one INSERT, not one per row.
-        conn.execute(_ENQUEUE_PG, {k: [n[k] for n in notices] for k in _OUTBOX_COLUMNS})
+        # One statement over a recordset, as for the marks: one INSERT, not one per row.
+        conn.execute(_ENQUEUE_PG, {"rows": recordset(notices)})
         return
     stmt = sqlite_insert(outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
     conn.execute(stmt, list(notices))
@@ -312,9 +308,9 @@ _OUTBOX_COLUMNS = {
     "sent_at": "timestamptz",
 }
 _ENQUEUE_PG = text(
-    f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{k} AS {t}[])" for k, t in _OUTBOX_COLUMNS.items())
-    + ") ON CONFLICT (dedupe_key) DO NOTHING"
+    f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) SELECT {', '.join(_OUTBOX_COLUMNS)} FROM "
+    + recordset_sql("rows", _OUTBOX_COLUMNS)
+    + " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 
 
