@@ -16,6 +16,7 @@ from typing import Any
 from promisedesk.config import Policy
 from promisedesk.domain.commitments import Commitment, Kind, Outcome, compute_ledger
 from promisedesk.domain.errors import TicketNotFound
+from promisedesk.domain.events import BreachEscalated
 from promisedesk.domain.sla import HOLDING_UPDATE_ACTOR
 from promisedesk.services import commands as c
 from promisedesk.store import commitments as rows
@@ -201,22 +202,31 @@ def sweep(
             marks.append(mark)
         rows.mark_many(tx.conn, marks)
         say("breach-recorded")
-        tx.preload([r.ticket_ref for r in (*holds, *escalations)])  # locked by due_for_sweep
+        # A ticket with a holding update or a broken promise of a person is folded and
+        # written in full; any other escalation only raises its level (see below).
+        folded = {r.ticket_ref for r in holds} | takeovers
+        tx.preload([r.ticket_ref for r in (*holds, *escalations) if r.ticket_ref in folded])
         for r in holds:
             notices.append(_hold(tx, policy, r, now, report))
         rows.enqueue_many(tx.conn, notices)
         say("notified")
         # Ledgers that move: a holding update's ticket, and one whose promise broke.
         owed = set(tx.dirty) | takeovers
+        neutral: list[tuple[int, str, BreachEscalated]] = []
         for r in escalations:
+            if r.ticket_ref not in folded:
+                neutral.append((r.ticket_id, r.ticket_ref, _escalation(r)))
+                continue
             _, ticket = tx.load(r.ticket_ref)
             if ticket.status.value == "closed":
                 continue
             cmd = c.EscalateBreach(commitment=r.id, kind=r.kind, notify=_lead(r))
             record_in(tx, policy, r.ticket_ref, cmd, by=WATCHER, at=now, now=now)
             report.escalated += 1
-        # breach_escalated is LEDGER_NEUTRAL: otherwise the rows marked above already are
-        # the recomputed ledger, so a thousand escalations do not recompute a thousand.
+        # breach_escalated is LEDGER_NEUTRAL: its only effect is the ticket's level, set
+        # in one statement for all of them, and the rows marked above already are the
+        # recomputed ledger, so a thousand escalations neither fold nor recompute.
+        report.escalated += tx.escalate_breaches(neutral, by=WATCHER, now=now)
         tx.dirty = (tx.dirty & owed) | takeovers
         flush_ledgers(tx, policy, now)
         say("done")
@@ -253,6 +263,11 @@ def _hold(
             f"keeps the promise (edit it as you like, then send it as a reply):\n\n{hold.text}"
         )
     return notice
+
+
+def _escalation(row: Any) -> BreachEscalated:
+    """The event ``record_in`` makes of ``EscalateBreach`` for this row."""
+    return BreachEscalated(commitment=row.id, kind=row.kind, notify=_lead(row))
 
 
 def _lead(row: Any) -> str:

@@ -14,10 +14,14 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Engine,
+    Integer,
     String,
+    any_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -29,13 +33,15 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
-from promisedesk.domain.events import Event
+from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
+from promisedesk.store.recordsets import recordset, recordset_sql
 from promisedesk.store.tables import events, tickets
 
 
@@ -156,6 +162,53 @@ _INSERTED_PG = (
 _INSERT_AUTO_REF_PG = select(_NEXT_PG.c.id, _INSERTED_PG.c.ref).select_from(
     _NEXT_PG.outerjoin(_INSERTED_PG, true())
 )
+
+
+# A breach escalation's projection change, set-based (``TicketTx.escalate_breaches``).
+_NOW = bindparam("now", type_=tickets.c.updated_at.type)
+_ESCALATED = {
+    "escalation_level": tickets.c.escalation_level + bindparam("n", type_=Integer),
+    "version": tickets.c.version + bindparam("n", type_=Integer),
+    "updated_at": case((tickets.c.updated_at > _NOW, tickets.c.updated_at), else_=_NOW),
+}
+_RETURNED = (tickets.c.id, tickets.c.version, tickets.c.updated_at)
+_ESCALATE_SQLITE = (
+    update(tickets)
+    .where(tickets.c.id.in_(bindparam("ids", expanding=True)))
+    .where(tickets.c.status != Status.closed.value)
+    .values(_ESCALATED)
+    .returning(*_RETURNED)
+)
+_ESCALATE_PG = (
+    update(tickets)
+    .where(tickets.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    .where(tickets.c.status != Status.closed.value)
+    .values(_ESCALATED)
+    .returning(*_RETURNED)
+)
+_EVENT_TYPES = {
+    "ticket_id": "bigint",
+    "seq": "integer",
+    "type": "varchar",
+    "at": "timestamptz",
+    "by": "varchar",
+    "data": "text",
+    "recorded_at": "timestamptz",
+}
+# One INSERT over a recordset: a pipelined executemany is still one INSERT per row.
+_INSERT_EVENTS_PG = text(
+    "INSERT INTO events ("
+    + ", ".join(f'"{k}"' for k in _EVENT_TYPES)
+    + ") SELECT "
+    + ", ".join(f'"{k}"' for k in _EVENT_TYPES)
+    + " FROM "
+    + recordset_sql("rows", _EVENT_TYPES)
+)
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 class TicketTx:
@@ -355,6 +408,46 @@ class TicketTx:
         for ref, (ticket_id, history) in grouped.items():
             self._cache[ref] = (ticket_id, fold(ref, history))
             self._events[ref] = history
+
+    def escalate_breaches(
+        self, breaches: Sequence[tuple[int, str, BreachEscalated]], *, by: str, now: datetime
+    ) -> int:
+        """Append ``breach_escalated`` events to locked tickets without folding them.
+
+        ``breaches`` are (ticket id, ref, payload), in the order they are to happen.
+        The projection change is what ``apply`` makes of such an event, done by one
+        set-based UPDATE: ``escalation_level`` and ``version`` go up by one per event,
+        and ``updated_at`` becomes the event's instant, ``max(now, updated_at)`` (as
+        ``record_in`` keeps history in order when the clock stepped back). Closed
+        tickets refuse it and are skipped. The event is ledger-neutral, so no ledger
+        moves. The caller holds the tickets' locks, and none of them may be loaded in
+        this transaction (their cached state would go stale); those take ``append``.
+        ``tests/integration/test_escalate_breaches.py`` checks the stored rows equal
+        the fold on both backends. The number of events appended is returned.
+        """
+        per_ticket: dict[int, list[BreachEscalated]] = {}
+        for ticket_id, ref, payload in breaches:
+            if ref in self._cache:
+                raise ValueError(f"{ref} is loaded in this transaction: append to it instead")
+            per_ticket.setdefault(ticket_id, []).append(payload)
+        by_count: dict[int, list[int]] = {}
+        for ticket_id, payloads in per_ticket.items():
+            by_count.setdefault(len(payloads), []).append(ticket_id)
+        statement = _ESCALATE_PG if self._postgres else _ESCALATE_SQLITE
+        rows: list[dict[str, Any]] = []
+        for n, ids in sorted(by_count.items()):
+            # SQLite binds each id; PostgreSQL takes them as one array.
+            for chunk in [ids] if self._postgres else _chunks(ids, 500):
+                for r in self.conn.execute(statement, {"ids": chunk, "n": n, "now": now}):
+                    first = r.version - n + 1  # the seq of the first new event
+                    for k, payload in enumerate(per_ticket[r.id]):
+                        event = Event(at=r.updated_at, by=by, payload=payload)
+                        rows.append(_event_row(r.id, first + k, event, now))
+        if rows and self._postgres:
+            self.conn.execute(_INSERT_EVENTS_PG, {"rows": recordset(rows)})
+        elif rows:
+            self.conn.execute(_INSERT_EVENT, rows)
+        return len(rows)
 
 
 class TicketStore:
