@@ -14,10 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from promisedesk.domain.commitments import Commitment, Outcome
-from promisedesk.store.recordsets import recordset, recordset_sql
+from promisedesk.store.batches import recordset, recordset_sql, sqlite_many
 from promisedesk.store.tables import commitments, outbox, tickets
 
 _DERIVED = (
@@ -202,10 +201,9 @@ def all_ledger_rows(conn: Connection) -> list[Any]:
 
 
 _WATCH_COLUMNS = ("warn_at", "warned_at", "outcome", "settled_at", "breach_handled_at", "sweep_at")
-_MARK = (
-    update(commitments)
-    .where(commitments.c.id == bindparam("cid"))
-    .values({name: bindparam(f"v_{name}") for name in _WATCH_COLUMNS})
+_MARK_INSTANTS = [k for k in _WATCH_COLUMNS if k != "outcome"]
+_MARK_SQLITE = (
+    "UPDATE commitments SET " + ", ".join(f"{k} = ?" for k in _WATCH_COLUMNS) + " WHERE id = ?"
 )
 
 
@@ -278,10 +276,7 @@ def mark_many(conn: Connection, marks: Sequence[Mapping[str, Any]]) -> None:
         # per row for the server to run, which was most of a big sweep's time there.
         conn.execute(_MARK_PG, {"rows": recordset(marks)})
         return
-    conn.execute(
-        _MARK,
-        [{"cid": m["id"], **{f"v_{k}": m[k] for k in _WATCH_COLUMNS}} for m in marks],
-    )
+    sqlite_many(conn, _MARK_SQLITE, marks, (*_WATCH_COLUMNS, "id"), _MARK_INSTANTS)
 
 
 def enqueue_many(conn: Connection, notices: Sequence[Mapping[str, Any]]) -> None:
@@ -292,8 +287,7 @@ def enqueue_many(conn: Connection, notices: Sequence[Mapping[str, Any]]) -> None
         # One statement over a recordset, as for the marks: one INSERT, not one per row.
         conn.execute(_ENQUEUE_PG, {"rows": recordset(notices)})
         return
-    stmt = sqlite_insert(outbox).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    conn.execute(stmt, list(notices))
+    sqlite_many(conn, _ENQUEUE_SQLITE, notices, list(_OUTBOX_COLUMNS), _OUTBOX_INSTANTS)
 
 
 _OUTBOX_COLUMNS = {
@@ -307,6 +301,12 @@ _OUTBOX_COLUMNS = {
     "created_at": "timestamptz",
     "sent_at": "timestamptz",
 }
+_OUTBOX_INSTANTS = [k for k, t in _OUTBOX_COLUMNS.items() if t == "timestamptz"]
+_ENQUEUE_SQLITE = (
+    f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) VALUES ("
+    + ", ".join("?" for _ in _OUTBOX_COLUMNS)
+    + ") ON CONFLICT (dedupe_key) DO NOTHING"
+)
 _ENQUEUE_PG = text(
     f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) SELECT {', '.join(_OUTBOX_COLUMNS)} FROM "
     + recordset_sql("rows", _OUTBOX_COLUMNS)

@@ -40,8 +40,8 @@ from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
+from promisedesk.store.batches import recordset, recordset_sql, sqlite_many
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
-from promisedesk.store.recordsets import recordset, recordset_sql
 from promisedesk.store.tables import events, tickets
 
 
@@ -195,6 +195,14 @@ _EVENT_TYPES = {
     "data": "text",
     "recorded_at": "timestamptz",
 }
+_EVENT_INSTANTS = ("at", "recorded_at")
+_INSERT_EVENTS_SQLITE = (
+    "INSERT INTO events ("
+    + ", ".join(f'"{k}"' for k in _EVENT_TYPES)
+    + ") VALUES ("
+    + ", ".join("?" for _ in _EVENT_TYPES)
+    + ")"
+)
 # One INSERT over a recordset: a pipelined executemany is still one INSERT per row.
 _INSERT_EVENTS_PG = text(
     "INSERT INTO events ("
@@ -445,8 +453,8 @@ class TicketTx:
                         rows.append(_event_row(r.id, first + k, event, now))
         if rows and self._postgres:
             self.conn.execute(_INSERT_EVENTS_PG, {"rows": recordset(rows)})
-        elif rows:
-            self.conn.execute(_INSERT_EVENT, rows)
+        else:
+            sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, list(_EVENT_TYPES), _EVENT_INSTANTS)
         return len(rows)
 
 
