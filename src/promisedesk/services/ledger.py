@@ -158,15 +158,12 @@ def sweep(
         holding_on = any(p.auto_holding_update != "off" for p in policy.sla.policies)
         for r in due:
             mark = {
-                k: getattr(r, k)
-                for k in (
-                    "id",
-                    "warn_at",
-                    "warned_at",
-                    "outcome",
-                    "settled_at",
-                    "breach_handled_at",
-                )
+                "id": r.id,
+                "warn_at": r.warn_at,
+                "warned_at": r.warned_at,
+                "outcome": r.outcome,
+                "settled_at": r.settled_at,
+                "breach_handled_at": r.breach_handled_at,
             }
             broken = (
                 r.due_at is not None
@@ -186,7 +183,7 @@ def sweep(
                 report.breached += 1
                 if r.kind == Kind.next_update.value and r.source == "person":
                     takeovers.add(r.ticket_ref)  # the cadence is owed again: recompute
-                if Kind(r.kind) in policy.watch.escalate_kinds:
+                if r.kind in policy.watch.escalate_kinds:  # Kind is a StrEnum
                     if policy.watch.notify_lead:
                         notices.append(_notice(r, "escalation", _lead(r), now))
                     if policy.watch.raise_escalation_level:

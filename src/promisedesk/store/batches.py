@@ -28,7 +28,7 @@ def _instant(value: Any) -> str:
         raise TypeError(f"{type(value).__name__} is not JSON serialisable")
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; pass an aware instant")
-    return value.astimezone(UTC).isoformat()
+    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
 
 
 def recordset(rows: Iterable[Mapping[str, Any]]) -> str:
