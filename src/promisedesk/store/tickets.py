@@ -451,10 +451,10 @@ class TicketTx:
                     for k, payload in enumerate(per_ticket[r.id]):
                         event = Event(at=r.updated_at, by=by, payload=payload)
                         rows.append(_event_row(r.id, first + k, event, now))
-        if rows and self._postgres:
-            self.conn.execute(_INSERT_EVENTS_PG, {"rows": recordset(rows)})
-        else:
+        if not self._postgres:
             sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, list(_EVENT_TYPES), _EVENT_INSTANTS)
+        elif rows:
+            self.conn.execute(_INSERT_EVENTS_PG, {"rows": recordset(rows)})
         return len(rows)
 
 
