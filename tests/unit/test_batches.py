@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 from sqlalchemy.dialects import sqlite
 
-from promisedesk.store.batches import recordset, sqlite_instant
+from promisedesk.store.batches import recordset, sqlite_instant, sqlite_many
 from promisedesk.store.tables import commitments
 
 DIALECT = sqlite.dialect()
@@ -39,3 +40,21 @@ def test_none_stays_none_and_naive_instants_are_refused() -> None:
 def test_recordset_instants_are_utc_with_an_offset() -> None:
     at = datetime(2026, 1, 7, 13, 0, 0, 5, tzinfo=timezone(timedelta(hours=1)))
     assert recordset([{"at": at, "n": 1}]) == '[{"at":"2026-01-07T12:00:00.000005+00:00","n":1}]'
+
+
+def test_sqlite_many_writes_each_rows_own_instants() -> None:
+    engine = create_engine("sqlite://")
+    hour = timezone(timedelta(hours=1))
+    same = datetime(2026, 1, 7, 12, 0, tzinfo=UTC)
+    rows = [
+        {"n": 1, "at": same},
+        {"n": 2, "at": same.astimezone(hour)},  # equal instant, other zone
+        {"n": 3, "at": datetime(2026, 1, 7, 12, 0, 0, 1, tzinfo=hour)},
+        {"n": 4, "at": None},
+    ]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (n INTEGER, at TEXT)")
+        sqlite_many(conn, "INSERT INTO t (n, at) VALUES (?, ?)", rows, ["n", "at"], ["at"])
+        stored = conn.exec_driver_sql("SELECT n, at FROM t ORDER BY n").all()
+    assert STORED is not None
+    assert stored == [(r["n"], None if r["at"] is None else STORED(r["at"])) for r in rows]

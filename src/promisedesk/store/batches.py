@@ -50,7 +50,9 @@ def sqlite_instant(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store; pass an aware instant")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
 
 
 def sqlite_many(
@@ -66,6 +68,13 @@ def sqlite_many(
     """
     timed = frozenset(instants)
     pairs = [(name, name in timed) for name in columns]
-    params = [tuple([sqlite_instant(row[n]) if t else row[n] for n, t in pairs]) for row in rows]
+    text: dict[datetime | None, str | None] = {None: None}  # a batch repeats its ``now``
+
+    def instant(value: datetime | None) -> str | None:
+        if value not in text:
+            text[value] = sqlite_instant(value)
+        return text[value]
+
+    params = [tuple([instant(row[n]) if t else row[n] for n, t in pairs]) for row in rows]
     if params:
         conn.exec_driver_sql(sql, params)
