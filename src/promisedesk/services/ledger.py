@@ -179,13 +179,14 @@ def sweep(
                     settled_at=r.settled_at if r.outcome == Outcome.broken.value else r.due_at,
                     breach_handled_at=now,
                 )
-                notices.append(_notice(r, "breach", _owner(r), now))
+                breach = _notice(r, "breach", _owner(r), now)
+                notices.append(breach)
                 report.breached += 1
                 if r.kind == Kind.next_update.value and r.source == "person":
                     takeovers.add(r.ticket_ref)  # the cadence is owed again: recompute
                 if r.kind in policy.watch.escalate_kinds:  # Kind is a StrEnum
                     if policy.watch.notify_lead:
-                        notices.append(_notice(r, "escalation", _lead(r), now))
+                        notices.append(_readdressed(breach, "escalation", _lead(r)))
                     if policy.watch.raise_escalation_level:
                         escalations.append(r)
             elif r.warn_at is not None and r.warned_at is None and r.warn_at <= now:
@@ -272,6 +273,13 @@ def _lead(row: Any) -> str:
 
 
 _NOTICE_KEYS = {"warning": "warn", "breach": "breach", "escalation": "lead"}
+
+
+def _readdressed(notice: dict[str, Any], kind: str, recipient: str) -> dict[str, Any]:
+    """``_notice`` of the same row as another kind that reads the same (not a warning)."""
+    assert kind != "warning" and notice["kind"] != "warning"
+    key = f"{_NOTICE_KEYS[kind]}:{notice['commitment_id']}"
+    return {**notice, "dedupe_key": key, "kind": kind, "recipient": recipient}
 
 
 def _notice(row: Any, kind: str, recipient: str, now: datetime) -> dict[str, Any]:
