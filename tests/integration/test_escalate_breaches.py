@@ -164,6 +164,13 @@ def assert_projections_are_the_fold(desk: Desk) -> None:
     """Each stored ticket row and ledger is what its stored events fold to."""
     with desk.store.reading() as tx:
         stored = {r.ref: r for r in tx.conn.execute(select(tickets))}
+        # Row ids follow each ticket's seq, so an export (ordered by instant, then id)
+        # lists a ticket's events in their order.
+        order = select(events.c.ticket_id, events.c.id).order_by(events.c.ticket_id, events.c.seq)
+        ids: dict[int, list[int]] = {}
+        for ticket_id, event_id in tx.conn.execute(order):
+            ids.setdefault(ticket_id, []).append(event_id)
+        assert all(row_ids == sorted(row_ids) for row_ids in ids.values())
         for ref, row in stored.items():
             ticket_id, ticket, history = tx.load_with_history(ref)
             assert [s.seq for s in history] == list(range(1, ticket.version + 1)), ref

@@ -6,7 +6,7 @@ replay of many events for one ticket does not re-read its history for each line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -14,12 +14,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    BigInteger,
     Connection,
     Engine,
     Integer,
     String,
-    any_,
     bindparam,
     case,
     cast,
@@ -33,7 +31,6 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from promisedesk.domain.codec import payload_from_dict, payload_to_dict
@@ -179,12 +176,23 @@ _ESCALATE_SQLITE = (
     .values(_ESCALATED)
     .returning(*_RETURNED)
 )
-_ESCALATE_PG = (
-    update(tickets)
-    .where(tickets.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
-    .where(tickets.c.status != Status.closed.value)
-    .values(_ESCALATED)
-    .returning(*_RETURNED)
+# PostgreSQL: the same change and the events' insert in one statement. ``k`` counts a
+# ticket's new events from 0 and ``n`` is how many it gets; the events are inserted in
+# (ticket, k) order so their row ids follow their seq, as the fold path's would.
+_WANTED = {"ticket_id": "bigint", "k": "integer", "n": "integer", "type": "varchar", "data": "text"}
+_ESCALATE_AND_APPEND_PG = text(
+    "WITH v AS (SELECT * FROM "
+    + recordset_sql("rows", _WANTED)
+    + "), up AS (UPDATE tickets AS t SET escalation_level = t.escalation_level + c.n, "
+    "version = t.version + c.n, "
+    "updated_at = GREATEST(t.updated_at, CAST(:now AS timestamptz)) "
+    "FROM (SELECT ticket_id, max(n) AS n FROM v GROUP BY ticket_id) AS c "
+    f"WHERE t.id = c.ticket_id AND t.status <> '{Status.closed.value}' "
+    "RETURNING t.id, t.version, t.updated_at) "
+    'INSERT INTO events (ticket_id, seq, type, "at", "by", data, recorded_at) '
+    "SELECT v.ticket_id, up.version - v.n + v.k + 1, v.type, up.updated_at, "
+    "CAST(:by AS varchar), v.data, CAST(:now AS timestamptz) "
+    "FROM v JOIN up ON up.id = v.ticket_id ORDER BY v.ticket_id, v.k"
 )
 _EVENT_TYPES = {
     "ticket_id": "bigint",
@@ -202,15 +210,6 @@ _INSERT_EVENTS_SQLITE = (
     + ") VALUES ("
     + ", ".join("?" for _ in _EVENT_TYPES)
     + ")"
-)
-# One INSERT over a recordset: a pipelined executemany is still one INSERT per row.
-_INSERT_EVENTS_PG = text(
-    "INSERT INTO events ("
-    + ", ".join(f'"{k}"' for k in _EVENT_TYPES)
-    + ") SELECT "
-    + ", ".join(f'"{k}"' for k in _EVENT_TYPES)
-    + " FROM "
-    + recordset_sql("rows", _EVENT_TYPES)
 )
 
 
@@ -438,24 +437,36 @@ class TicketTx:
             if ref in self._cache:
                 raise ValueError(f"{ref} is loaded in this transaction: append to it instead")
             per_ticket.setdefault(ticket_id, []).append(payload)
+        if self._postgres:
+            return self._escalate_breaches_pg(per_ticket, by=by, now=now)
         by_count: dict[int, list[int]] = {}
         for ticket_id, payloads in per_ticket.items():
             by_count.setdefault(len(payloads), []).append(ticket_id)
-        statement = _ESCALATE_PG if self._postgres else _ESCALATE_SQLITE
         rows: list[dict[str, Any]] = []
         for n, ids in sorted(by_count.items()):
-            # SQLite binds each id; PostgreSQL takes them as one array.
-            for chunk in [ids] if self._postgres else _chunks(ids, 500):
-                for r in self.conn.execute(statement, {"ids": chunk, "n": n, "now": now}):
+            for chunk in _chunks(ids, 500):
+                for r in self.conn.execute(_ESCALATE_SQLITE, {"ids": chunk, "n": n, "now": now}):
                     first = r.version - n + 1  # the seq of the first new event
                     for k, payload in enumerate(per_ticket[r.id]):
                         event = Event(at=r.updated_at, by=by, payload=payload)
                         rows.append(_event_row(r.id, first + k, event, now))
-        if not self._postgres:
-            sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, list(_EVENT_TYPES), _EVENT_INSTANTS)
-        elif rows:
-            self.conn.execute(_INSERT_EVENTS_PG, {"rows": recordset(rows)})
+        sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, list(_EVENT_TYPES), _EVENT_INSTANTS)
         return len(rows)
+
+    def _escalate_breaches_pg(
+        self, per_ticket: Mapping[int, Sequence[BreachEscalated]], *, by: str, now: datetime
+    ) -> int:
+        # One statement: the UPDATE's new versions and instants feed the events' INSERT
+        # on the server, so nothing comes back to be read and sent again.
+        wanted: list[dict[str, Any]] = []
+        for ticket_id, payloads in per_ticket.items():
+            for k, payload in enumerate(payloads):
+                row = _event_row(ticket_id, 0, Event(at=now, by=by, payload=payload), now)
+                wanted.append({**row, "k": k, "n": len(payloads)})
+        if not wanted:
+            return 0
+        params = {"rows": recordset(wanted), "now": now, "by": by}
+        return int(self.conn.execute(_ESCALATE_AND_APPEND_PG, params).rowcount)
 
 
 class TicketStore:
