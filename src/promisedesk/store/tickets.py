@@ -194,21 +194,13 @@ _ESCALATE_AND_APPEND_PG = text(
     "CAST(:by AS varchar), v.data, CAST(:now AS timestamptz) "
     "FROM v JOIN up ON up.id = v.ticket_id ORDER BY v.ticket_id, v.k"
 )
-_EVENT_TYPES = {
-    "ticket_id": "bigint",
-    "seq": "integer",
-    "type": "varchar",
-    "at": "timestamptz",
-    "by": "varchar",
-    "data": "text",
-    "recorded_at": "timestamptz",
-}
+_EVENT_COLUMNS = ("ticket_id", "seq", "type", "at", "by", "data", "recorded_at")
 _EVENT_INSTANTS = ("at", "recorded_at")
 _INSERT_EVENTS_SQLITE = (
     "INSERT INTO events ("
-    + ", ".join(f'"{k}"' for k in _EVENT_TYPES)
+    + ", ".join(f'"{k}"' for k in _EVENT_COLUMNS)
     + ") VALUES ("
-    + ", ".join("?" for _ in _EVENT_TYPES)
+    + ", ".join("?" for _ in _EVENT_COLUMNS)
     + ")"
 )
 
@@ -423,7 +415,8 @@ class TicketTx:
 
         ``breaches`` are (ticket id, ref, payload), in the order they are to happen.
         The projection change is what ``apply`` makes of such an event, done by one
-        set-based UPDATE: ``escalation_level`` and ``version`` go up by one per event,
+        set-based UPDATE (on PostgreSQL in the same statement as the events' INSERT):
+        ``escalation_level`` and ``version`` go up by one per event,
         and ``updated_at`` becomes the event's instant, ``max(now, updated_at)`` (as
         ``record_in`` keeps history in order when the clock stepped back). Closed
         tickets refuse it and are skipped. The event is ledger-neutral, so no ledger
@@ -450,7 +443,7 @@ class TicketTx:
                     for k, payload in enumerate(per_ticket[r.id]):
                         event = Event(at=r.updated_at, by=by, payload=payload)
                         rows.append(_event_row(r.id, first + k, event, now))
-        sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, list(_EVENT_TYPES), _EVENT_INSTANTS)
+        sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, _EVENT_COLUMNS, _EVENT_INSTANTS)
         return len(rows)
 
     def _escalate_breaches_pg(
