@@ -16,6 +16,7 @@ from typing import Any
 from promisedesk.config import Policy
 from promisedesk.domain.commitments import Commitment, Kind, Outcome, compute_ledger
 from promisedesk.domain.errors import TicketNotFound
+from promisedesk.domain.events import BreachEscalated
 from promisedesk.domain.sla import HOLDING_UPDATE_ACTOR
 from promisedesk.services import commands as c
 from promisedesk.store import commitments as rows
@@ -157,15 +158,12 @@ def sweep(
         holding_on = any(p.auto_holding_update != "off" for p in policy.sla.policies)
         for r in due:
             mark = {
-                k: getattr(r, k)
-                for k in (
-                    "id",
-                    "warn_at",
-                    "warned_at",
-                    "outcome",
-                    "settled_at",
-                    "breach_handled_at",
-                )
+                "id": r.id,
+                "warn_at": r.warn_at,
+                "warned_at": r.warned_at,
+                "outcome": r.outcome,
+                "settled_at": r.settled_at,
+                "breach_handled_at": r.breach_handled_at,
             }
             broken = (
                 r.due_at is not None
@@ -181,13 +179,14 @@ def sweep(
                     settled_at=r.settled_at if r.outcome == Outcome.broken.value else r.due_at,
                     breach_handled_at=now,
                 )
-                notices.append(_notice(r, "breach", _owner(r), now))
+                breach = _notice(r, "breach", _owner(r), now)
+                notices.append(breach)
                 report.breached += 1
                 if r.kind == Kind.next_update.value and r.source == "person":
                     takeovers.add(r.ticket_ref)  # the cadence is owed again: recompute
-                if Kind(r.kind) in policy.watch.escalate_kinds:
+                if r.kind in policy.watch.escalate_kinds:  # Kind is a StrEnum
                     if policy.watch.notify_lead:
-                        notices.append(_notice(r, "escalation", _lead(r), now))
+                        notices.append(_readdressed(breach, "escalation", _lead(r)))
                     if policy.watch.raise_escalation_level:
                         escalations.append(r)
             elif r.warn_at is not None and r.warned_at is None and r.warn_at <= now:
@@ -201,22 +200,31 @@ def sweep(
             marks.append(mark)
         rows.mark_many(tx.conn, marks)
         say("breach-recorded")
-        tx.preload([r.ticket_ref for r in (*holds, *escalations)])  # locked by due_for_sweep
+        # A ticket with a holding update or a broken promise of a person is folded and
+        # written in full; any other escalation only raises its level (see below).
+        folded = {r.ticket_ref for r in holds} | takeovers
+        tx.preload([r.ticket_ref for r in (*holds, *escalations) if r.ticket_ref in folded])
         for r in holds:
             notices.append(_hold(tx, policy, r, now, report))
         rows.enqueue_many(tx.conn, notices)
         say("notified")
         # Ledgers that move: a holding update's ticket, and one whose promise broke.
         owed = set(tx.dirty) | takeovers
+        neutral: list[tuple[int, str, BreachEscalated]] = []
         for r in escalations:
+            if r.ticket_ref not in folded:
+                neutral.append((r.ticket_id, r.ticket_ref, _escalation(r)))
+                continue
             _, ticket = tx.load(r.ticket_ref)
             if ticket.status.value == "closed":
                 continue
             cmd = c.EscalateBreach(commitment=r.id, kind=r.kind, notify=_lead(r))
             record_in(tx, policy, r.ticket_ref, cmd, by=WATCHER, at=now, now=now)
             report.escalated += 1
-        # breach_escalated is LEDGER_NEUTRAL: otherwise the rows marked above already are
-        # the recomputed ledger, so a thousand escalations do not recompute a thousand.
+        # breach_escalated is LEDGER_NEUTRAL: its only effect is the ticket's level, set
+        # in one statement for all of them, and the rows marked above already are the
+        # recomputed ledger, so a thousand escalations neither fold nor recompute.
+        report.escalated += tx.escalate_breaches(neutral, by=WATCHER, now=now)
         tx.dirty = (tx.dirty & owed) | takeovers
         flush_ledgers(tx, policy, now)
         say("done")
@@ -255,11 +263,23 @@ def _hold(
     return notice
 
 
+def _escalation(row: Any) -> BreachEscalated:
+    """The event ``record_in`` makes of ``EscalateBreach`` for this row."""
+    return BreachEscalated(commitment=row.id, kind=row.kind, notify=_lead(row))
+
+
 def _lead(row: Any) -> str:
     return f"lead:{row.team or 'service-desk'}"
 
 
 _NOTICE_KEYS = {"warning": "warn", "breach": "breach", "escalation": "lead"}
+
+
+def _readdressed(notice: dict[str, Any], kind: str, recipient: str) -> dict[str, Any]:
+    """``_notice`` of the same row as another kind that reads the same (not a warning)."""
+    assert kind != "warning" and notice["kind"] != "warning"
+    key = f"{_NOTICE_KEYS[kind]}:{notice['commitment_id']}"
+    return {**notice, "dedupe_key": key, "kind": kind, "recipient": recipient}
 
 
 def _notice(row: Any, kind: str, recipient: str, now: datetime) -> dict[str, Any]:

@@ -7,7 +7,7 @@ replay of many events for one ticket does not re-read its history for each line.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,8 +17,10 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
+    Integer,
     String,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -34,8 +36,9 @@ from sqlalchemy.exc import IntegrityError
 
 from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
-from promisedesk.domain.events import Event
+from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
+from promisedesk.store.batches import recordset, recordset_sql, sqlite_many
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
 from promisedesk.store.tables import events, tickets
 
@@ -161,6 +164,55 @@ _INSERTED_PG = (
 _INSERT_AUTO_REF_PG = select(_NEXT_PG.c.id, _INSERTED_PG.c.ref).select_from(
     _NEXT_PG.outerjoin(_INSERTED_PG, true())
 )
+
+
+# A breach escalation's projection change, set-based (``TicketTx.escalate_breaches``).
+_NOW = bindparam("now", type_=tickets.c.updated_at.type)
+_ESCALATED = {
+    "escalation_level": tickets.c.escalation_level + bindparam("n", type_=Integer),
+    "version": tickets.c.version + bindparam("n", type_=Integer),
+    "updated_at": case((tickets.c.updated_at > _NOW, tickets.c.updated_at), else_=_NOW),
+}
+_RETURNED = (tickets.c.id, tickets.c.version, tickets.c.updated_at)
+_ESCALATE_SQLITE = (
+    update(tickets)
+    .where(tickets.c.id.in_(bindparam("ids", expanding=True)))
+    .where(tickets.c.status != Status.closed.value)
+    .values(_ESCALATED)
+    .returning(*_RETURNED)
+)
+# PostgreSQL: the same change and the events' insert in one statement. ``k`` counts a
+# ticket's new events from 0 and ``n`` is how many it gets; the events are inserted in
+# (ticket, k) order so their row ids follow their seq, as the fold path's would.
+_WANTED = {"ticket_id": "bigint", "k": "integer", "n": "integer", "type": "varchar", "data": "text"}
+_ESCALATE_AND_APPEND_PG = text(
+    "WITH v AS (SELECT * FROM "
+    + recordset_sql("rows", _WANTED)
+    + "), up AS (UPDATE tickets AS t SET escalation_level = t.escalation_level + c.n, "
+    "version = t.version + c.n, "
+    "updated_at = GREATEST(t.updated_at, CAST(:now AS timestamptz)) "
+    "FROM (SELECT ticket_id, max(n) AS n FROM v GROUP BY ticket_id) AS c "
+    f"WHERE t.id = c.ticket_id AND t.status <> '{Status.closed.value}' "
+    "RETURNING t.id, t.version, t.updated_at) "
+    'INSERT INTO events (ticket_id, seq, type, "at", "by", data, recorded_at) '
+    "SELECT v.ticket_id, up.version - v.n + v.k + 1, v.type, up.updated_at, "
+    "CAST(:by AS varchar), v.data, CAST(:now AS timestamptz) "
+    "FROM v JOIN up ON up.id = v.ticket_id ORDER BY v.ticket_id, v.k"
+)
+_EVENT_COLUMNS = ("ticket_id", "seq", "type", "at", "by", "data", "recorded_at")
+_EVENT_INSTANTS = ("at", "recorded_at")
+_INSERT_EVENTS_SQLITE = (
+    "INSERT INTO events ("
+    + ", ".join(f'"{k}"' for k in _EVENT_COLUMNS)
+    + ") VALUES ("
+    + ", ".join("?" for _ in _EVENT_COLUMNS)
+    + ")"
+)
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 class TicketTx:
@@ -384,6 +436,59 @@ class TicketTx:
         for ref, (ticket_id, history) in grouped.items():
             self._cache[ref] = (ticket_id, fold(ref, history))
             self._events[ref] = history
+
+    def escalate_breaches(
+        self, breaches: Sequence[tuple[int, str, BreachEscalated]], *, by: str, now: datetime
+    ) -> int:
+        """Append ``breach_escalated`` events to locked tickets without folding them.
+
+        ``breaches`` are (ticket id, ref, payload), in the order they are to happen.
+        The projection change is what ``apply`` makes of such an event, done by one
+        set-based UPDATE (on PostgreSQL in the same statement as the events' INSERT):
+        ``escalation_level`` and ``version`` go up by one per event,
+        and ``updated_at`` becomes the event's instant, ``max(now, updated_at)`` (as
+        ``record_in`` keeps history in order when the clock stepped back). Closed
+        tickets refuse it and are skipped. The event is ledger-neutral, so no ledger
+        moves. The caller holds the tickets' locks, and none of them may be loaded in
+        this transaction (their cached state would go stale); those take ``append``.
+        ``tests/integration/test_escalate_breaches.py`` checks the stored rows equal
+        the fold on both backends. The number of events appended is returned.
+        """
+        per_ticket: dict[int, list[BreachEscalated]] = {}
+        for ticket_id, ref, payload in breaches:
+            if ref in self._cache:
+                raise ValueError(f"{ref} is loaded in this transaction: append to it instead")
+            per_ticket.setdefault(ticket_id, []).append(payload)
+        if self._postgres:
+            return self._escalate_breaches_pg(per_ticket, by=by, now=now)
+        by_count: dict[int, list[int]] = {}
+        for ticket_id, payloads in per_ticket.items():
+            by_count.setdefault(len(payloads), []).append(ticket_id)
+        rows: list[dict[str, Any]] = []
+        for n, ids in sorted(by_count.items()):
+            for chunk in _chunks(ids, 500):
+                for r in self.conn.execute(_ESCALATE_SQLITE, {"ids": chunk, "n": n, "now": now}):
+                    first = r.version - n + 1  # the seq of the first new event
+                    for k, payload in enumerate(per_ticket[r.id]):
+                        event = Event(at=r.updated_at, by=by, payload=payload)
+                        rows.append(_event_row(r.id, first + k, event, now))
+        sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, _EVENT_COLUMNS, _EVENT_INSTANTS)
+        return len(rows)
+
+    def _escalate_breaches_pg(
+        self, per_ticket: Mapping[int, Sequence[BreachEscalated]], *, by: str, now: datetime
+    ) -> int:
+        # One statement: the UPDATE's new versions and instants feed the events' INSERT
+        # on the server, so nothing comes back to be read and sent again.
+        wanted: list[dict[str, Any]] = []
+        for ticket_id, payloads in per_ticket.items():
+            for k, payload in enumerate(payloads):
+                row = _event_row(ticket_id, 0, Event(at=now, by=by, payload=payload), now)
+                wanted.append({**row, "k": k, "n": len(payloads)})
+        if not wanted:
+            return 0
+        params = {"rows": recordset(wanted), "now": now, "by": by}
+        return int(self.conn.execute(_ESCALATE_AND_APPEND_PG, params).rowcount)
 
 
 class TicketStore:
