@@ -11,6 +11,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import QueuePool
 
 WRITE = {"promisedesk_write": True}
@@ -42,7 +44,41 @@ def make_engine(url: str, *, sqlite_synchronous: str = "NORMAL", echo: bool = Fa
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         return _sqlite_engine(url, sqlite_synchronous, echo)
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return _postgres_engine(url, echo)
+
+
+#: A pooled PostgreSQL connection idle longer than this is pinged before it is used.
+IDLE_PING_S = 10.0
+
+
+def _postgres_engine(url: str, echo: bool) -> Engine:
+    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
+
+    # SQLAlchemy's pool_pre_ping would cost every checkout a round trip: one per
+    # request for the token alone. A connection in steady use is known to be alive;
+    # one that sat idle (the database may have restarted meanwhile) is pinged, and
+    # replaced if the ping fails. A restart under load fails the requests in flight
+    # once; the pool then reconnects.
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["promisedesk_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("promisedesk_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_S:
+            return
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+            finally:
+                cur.close()
+            dbapi_conn.rollback()
+        except Exception as e:  # any failure: this connection is not to be trusted
+            raise DisconnectionError(f"an idle connection failed its ping: {e}") from e
+
+    return engine
 
 
 def _sqlite_engine(url: str, synchronous: str, echo: bool) -> Engine:
