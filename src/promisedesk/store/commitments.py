@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
 
 from promisedesk.domain.commitments import Commitment, Outcome
-from promisedesk.store.batches import recordset, recordset_sql, sqlite_many
+from promisedesk.store.batches import chunks, recordset, recordset_sql, sqlite_many
 from promisedesk.store.tables import commitments, outbox, tickets
 
 _DERIVED = (
@@ -79,10 +79,6 @@ def write_ledger(
     )
 
 
-# SQLite allows 32,766 bound values a statement; stay well inside it.
-_IN_CHUNK = 500
-
-
 def write_ledgers(
     conn: Connection,
     writes: Sequence[LedgerWrite],
@@ -99,8 +95,7 @@ def write_ledgers(
     """
     known = [w.ticket_id for w in writes if not w.new_ticket]
     existing: dict[str, Any] = {}  # commitment id -> its row's mapping
-    for i in range(0, len(known), _IN_CHUNK):
-        chunk = known[i : i + _IN_CHUNK]
+    for chunk in chunks(known):
         query = _SELECT_LEDGER if len(chunk) == 1 else _SELECT_LEDGERS
         params = {"tid": chunk[0]} if len(chunk) == 1 else {"tids": chunk}
         existing.update((r.id, r._mapping) for r in conn.execute(query, params))

@@ -38,7 +38,7 @@ from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
-from promisedesk.store.batches import recordset, recordset_sql, sqlite_many
+from promisedesk.store.batches import chunks, recordset, recordset_sql, sqlite_many
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
 from promisedesk.store.tables import events, tickets
 
@@ -208,11 +208,6 @@ _INSERT_EVENTS_SQLITE = (
     + ", ".join("?" for _ in _EVENT_COLUMNS)
     + ")"
 )
-
-
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class TicketTx:
@@ -466,7 +461,7 @@ class TicketTx:
             by_count.setdefault(len(payloads), []).append(ticket_id)
         rows: list[dict[str, Any]] = []
         for n, ids in sorted(by_count.items()):
-            for chunk in _chunks(ids, 500):
+            for chunk in chunks(ids):
                 for r in self.conn.execute(_ESCALATE_SQLITE, {"ids": chunk, "n": n, "now": now}):
                     first = r.version - n + 1  # the seq of the first new event
                     for k, payload in enumerate(per_ticket[r.id]):

@@ -36,7 +36,7 @@ class GroupCommit:
         self._max = max_batch
         self._queue: list[tuple[PreparedTicket, asyncio.Future[Ticket]]] = []
         self._writer: asyncio.Task[None] | None = None
-        self._thread: ThreadPoolExecutor | None = None  # started by the first ticket
+        self._thread: ThreadPoolExecutor | None = None  # waits for SQLite's write turn
 
     async def open(self, intake: Intake) -> Ticket:
         """Open the ticket; returns once it is committed (or raises its error)."""
@@ -44,35 +44,30 @@ class GroupCommit:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[Ticket] = loop.create_future()
         self._queue.append((prepared, done))
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pd-intake")
         if self._writer is None:
-            self._writer = loop.create_task(self._write(self._thread))
+            self._writer = loop.create_task(self._write())
         return await done
 
-    async def _write(self, thread: ThreadPoolExecutor) -> None:
+    async def _write(self) -> None:
         try:
             while self._queue:
-                await self._write_batch(thread)
+                await self._write_batch()
         finally:
             self._writer = None
 
-    async def _write_batch(self, thread: ThreadPoolExecutor) -> None:
+    async def _write_batch(self) -> None:
         store = self._desk.store
-        gate = store.gate
+        gate = store.gate  # None on PostgreSQL: row locks order its writers
         batch: list[tuple[PreparedTicket, asyncio.Future[Ticket]]] = []
         try:
-            if gate is None:  # PostgreSQL: row locks order the writers
-                await _gather()
-                batch = self._take()
+            await _gather()
+            if gate is not None:
+                await _take_turn(gate, self._waiter())
+            try:
+                batch = self._take()  # what arrived while waiting joins in
                 results = do_open_prepared(store, [p for p, _ in batch])
-            else:
-                await _gather()
-                await _take_turn(gate, thread)
-                try:
-                    batch = self._take()  # what arrived while waiting joins in
-                    results = do_open_prepared(store, [p for p, _ in batch])
-                finally:
+            finally:
+                if gate is not None:
                     gate.release()
         except Exception as e:  # the writer could not run at all (shutting down)
             batch = batch or self._take()
@@ -85,12 +80,17 @@ class GroupCommit:
             else:
                 done.set_result(result)
 
+    def _waiter(self) -> ThreadPoolExecutor:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pd-intake")
+        return self._thread
+
     def _take(self) -> list[tuple[PreparedTicket, asyncio.Future[Ticket]]]:
         batch, self._queue = self._queue[: self._max], self._queue[self._max :]
         return batch
 
     def close(self) -> None:
-        """Stop the writer thread once its work is done (a later ticket starts another)."""
+        """Stop the waiting thread once its work is done (a later wait starts another)."""
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.shutdown(wait=True)
