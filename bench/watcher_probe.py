@@ -31,6 +31,7 @@ class Statements:
     count: int = 0
     seconds: float = 0.0
     by_kind: dict[str, int] = field(default_factory=dict)
+    ms_by_kind: dict[str, float] = field(default_factory=dict)
     captured: list[tuple[str, Any]] = field(default_factory=list)
     capture: bool = False
     _started: float = 0.0
@@ -48,7 +49,8 @@ class Statements:
 
     def _after(self, conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         if self.on:
-            self.seconds += time.perf_counter() - self._started
+            took = time.perf_counter() - self._started
+            self.seconds += took
             self.count += 1
             words = statement.split()
             head = words[0].upper()
@@ -61,11 +63,12 @@ class Statements:
             else:
                 key = " ".join(words[:2]).upper()
             self.by_kind[key] = self.by_kind.get(key, 0) + 1
+            self.ms_by_kind[key] = self.ms_by_kind.get(key, 0.0) + took * 1000
 
     @contextmanager
     def counting(self) -> Iterator[Statements]:
         """Count from zero inside the block."""
-        self.count, self.seconds, self.by_kind = 0, 0.0, {}
+        self.count, self.seconds, self.by_kind, self.ms_by_kind = 0, 0.0, {}, {}
         self.on = True
         try:
             yield self

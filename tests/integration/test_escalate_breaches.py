@@ -15,6 +15,7 @@ event is later than the sweep's ``now``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from promisedesk.config import DEFAULT_POLICY_TEXT, Settings
 from promisedesk.domain.commitments import compute_ledger
 from promisedesk.domain.events import BreachEscalated, Status
 from promisedesk.services import commands as c
+from promisedesk.services import ledger
 from promisedesk.services.ledger import WATCHER, SweepReport, sweep
 from promisedesk.services.tickets import do_open, do_record, record_in
 from promisedesk.store.commitments import read_ledger
@@ -56,12 +58,14 @@ def _record(desk: Desk, ref: str, cmd: c.Command, minutes: float) -> None:
     do_record(desk.store, desk.policy, ref, cmd, by=AGENT, now=_at(minutes))
 
 
-def scenario(desk: Desk) -> dict[str, str]:
+def scenario(desk: Desk, *, takeover: bool = True) -> dict[str, str]:
     """Tickets in every case the sweep at ``SWEEP_AT`` meets; their refs by role."""
     refs = {"twice": _open(desk, "Never swept: first response and resolve", -360)}
     refs["plain"] = _open(desk, "First response missed", -35)
-    refs["takeover"] = _open(desk, "A promised update missed", -40)
-    _record(desk, refs["takeover"], c.PublicReply(body="Looking.", next_update_at=_at(-5)), -38)
+    if takeover:
+        refs["takeover"] = _open(desk, "A promised update missed", -40)
+        promise = c.PublicReply(body="Looking.", next_update_at=_at(-5))
+        _record(desk, refs["takeover"], promise, -38)
     refs["held"] = _open(desk, "A review missed, an update near", -30)
     _record(desk, refs["held"], c.PublicReply(body="Looking.", next_update_at=_at(10)), -28)
     review = c.Escalate(to_tier="L2", done="restarted", reason="needs L2", review_by=_at(-20))
@@ -110,52 +114,85 @@ def _escalate_by_fold(desk: Desk) -> Callable[..., int]:
 
 
 def _swept(
-    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str
-) -> tuple[Desk, dict[str, str], SweepReport, list[str]]:
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str, mixed: bool
+) -> tuple[Desk, dict[str, str], SweepReport, list[str], list[str]]:
+    """Sweep the scenario by ``path`` ("sql" or "fold"); ``mixed`` adds what folds."""
     config = tmp_path / f"{path}.toml"
-    config.write_text(
-        DEFAULT_POLICY_TEXT.replace('auto_holding_update = "off"', 'auto_holding_update = "send"'),
-        encoding="utf-8",
-    )
+    policy = DEFAULT_POLICY_TEXT
+    if mixed:
+        policy = policy.replace('auto_holding_update = "off"', 'auto_holding_update = "send"')
+    config.write_text(policy, encoding="utf-8")
     url = fresh_url(backend, tmp_path, name=f"{path}.db")
     desk = build(Settings(database_url=url, config_path=config), clock=FakeClock(SWEEP_AT))
-    refs = scenario(desk)
+    refs = scenario(desk, takeover=mixed)
     seen: list[str] = []
+    pipes: list[str] = []
     real = TicketTx.escalate_breaches
+    real_pipelined = ledger.pipelined
 
-    def spy(tx: TicketTx, breaches: Any, *, by: str, now: Any) -> int:
+    def spy(tx: TicketTx, breaches: Any, *, by: str, now: Any) -> None:
         seen.extend(ref for _, ref, _ in breaches)
         fast = real if path == "sql" else _escalate_by_fold(desk)
-        return fast(tx, breaches, by=by, now=now)
+        fast(tx, breaches, by=by, now=now)
+
+    def pipelined(conn: Any) -> Any:
+        pipes.append(conn.dialect.name)
+        # The old path reads each ticket, which a pipeline cannot: it runs without.
+        return real_pipelined(conn) if path == "sql" else nullcontext()
 
     with monkeypatch.context() as m:
         m.setattr(TicketTx, "escalate_breaches", spy)
+        m.setattr(ledger, "pipelined", pipelined)
         report = sweep(desk.store, desk.policy, SWEEP_AT)
-    return desk, refs, report, seen
+    return desk, refs, report, seen, pipes
 
 
+@pytest.mark.parametrize("mixed", [True, False], ids=["with-folds", "pipelined"])
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_set_based_escalation_writes_what_the_fold_writes(
-    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mixed: bool
 ) -> None:
-    by_fold, refs, fold_report, _ = _swept(backend, tmp_path, monkeypatch, "fold")
+    by_fold, refs, fold_report, _, _ = _swept(backend, tmp_path, monkeypatch, "fold", mixed)
     want = snapshot(by_fold)
     by_fold.close()
-    desk, _, report, seen = _swept(backend, tmp_path, monkeypatch, "sql")
+    desk, _, report, seen, pipes = _swept(backend, tmp_path, monkeypatch, "sql", mixed)
     try:
-        # The cases are what they claim: two escalations on one ticket, one hold sent,
-        # a closed ticket skipped; only the held and the taken-over ticket are folded.
-        assert report == fold_report == SweepReport(warned=1, breached=11, escalated=6, held=1)
-        assert sorted(seen) == sorted(
-            refs[k] for k in ("twice", "twice", "plain", "closed", "later")
-        )
+        # The cases are what they claim: two escalations on one ticket, a closed ticket
+        # left out; with folds, one hold sent and the held and taken-over tickets folded.
+        # Without, the marks, notices and events go to the server in one pipeline.
+        if mixed:
+            assert report == fold_report == SweepReport(warned=1, breached=11, escalated=6, held=1)
+            assert pipes == []
+        else:
+            assert report == fold_report == SweepReport(warned=1, breached=10, escalated=5)
+            assert pipes == [backend]
+        raised = ("twice", "twice", "plain", "later") + (() if mixed else ("held",))
+        assert sorted(seen) == sorted(refs[k] for k in raised)
         got = snapshot(desk)
         for table in want:
             assert got[table] == want[table], table
         escalations = [r for r in got["events"] if r[2] == BreachEscalated.TYPE]
-        assert len(escalations) == 6
+        assert len(escalations) == report.escalated
         assert all(r[4] == WATCHER for r in escalations)
         assert_projections_are_the_fold(desk)
+    finally:
+        desk.close()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_closed_ticket_passed_anyway_is_not_raised(backend: str, tmp_path: Path) -> None:
+    url = fresh_url(backend, tmp_path)
+    desk = build(Settings(database_url=url, config_path=tmp_path / "none.toml"))
+    try:
+        ref = _open(desk, "Closed before its escalation", -50)
+        _record(desk, ref, c.Resolve(summary="Fixed.", root_cause="disk"), -10)
+        _record(desk, ref, c.Close(), -9)
+        before = snapshot(desk)
+        with desk.store.writing() as tx:
+            (ticket_id,) = tx.conn.execute(select(tickets.c.id)).scalars()
+            payload = BreachEscalated(commitment=f"{ref}:x", kind="first_response", notify="lead:x")
+            tx.escalate_breaches([(ticket_id, ref, payload)], by=WATCHER, now=SWEEP_AT)
+        assert snapshot(desk) == before
     finally:
         desk.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 from sqlalchemy import create_engine, event, text
 
@@ -49,5 +51,21 @@ def test_a_busy_connection_is_not_pinged(monkeypatch: pytest.MonkeyPatch) -> Non
         with engine.connect() as conn:  # checked in a moment ago: no ping
             conn.execute(text("SELECT 2"))
         assert statements == ["SELECT 2"]
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.skipif(PG_URL is None, reason="needs PostgreSQL")
+def test_sessions_are_in_utc_and_keep_the_urls_own_options() -> None:
+    assert PG_URL is not None
+    sep = "&" if "?" in PG_URL else "?"
+    engine = engines.make_engine(f"{PG_URL}{sep}options=-c%20application_name%3Dpd-test")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW TimeZone")).scalar_one() == "UTC"
+            assert conn.execute(text("SHOW application_name")).scalar_one() == "pd-test"
+            # psycopg's own UTC, which the column type hands on without converting.
+            at = conn.execute(text("SELECT now()")).scalar_one()
+            assert at.tzinfo is UTC
     finally:
         engine.dispose()

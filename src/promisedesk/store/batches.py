@@ -16,6 +16,7 @@ value) cost more than the database work itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,19 +34,39 @@ def chunks(items: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]
         yield items[i : i + size]
 
 
-def _instant(value: Any) -> str:
-    if not isinstance(value, datetime):
-        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-    if value.tzinfo is None:
-        raise ValueError("naive datetime given to the store; pass an aware instant")
-    return (value if value.tzinfo is UTC else value.astimezone(UTC)).isoformat()
+def _refuse_naive(rows: Sequence[Mapping[str, Any]]) -> None:
+    for row in rows:
+        for value in row.values():
+            if type(value) is datetime and value.tzinfo is None:
+                raise ValueError("naive datetime given to the store; pass an aware instant")
 
 
-def recordset(rows: Iterable[Mapping[str, Any]]) -> str:
-    """The JSON parameter for ``recordset_sql``: keys it does not list are ignored."""
-    return orjson.dumps(
-        list(rows), default=_instant, option=orjson.OPT_PASSTHROUGH_DATETIME
-    ).decode()
+def recordset(rows: Sequence[Mapping[str, Any]]) -> str:
+    """The JSON parameter for ``recordset_sql``: keys it does not list are ignored.
+
+    orjson writes aware instants itself, with their offset (``+00:00`` for UTC), which
+    is all a ``timestamptz`` cast needs; formatting each in Python took 80% of the time.
+    A naive one would be read in the session's zone, so it is refused first.
+    """
+    _refuse_naive(rows)
+    return orjson.dumps(rows).decode()
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Send the block's statements without waiting for each one's answer (PostgreSQL).
+
+    The server works through them while Python builds the next one's rows; the block's
+    end waits for them all, and raises the first error any of them met. Only for
+    statements nobody reads a result or a row count of: in pipeline mode those arrive
+    after the block. On SQLite, which runs in this process, statements run as they come.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    driver: Any = conn.connection.driver_connection
+    with driver.pipeline():
+        yield
 
 
 def recordset_sql(param: str, columns: Mapping[str, str]) -> str:

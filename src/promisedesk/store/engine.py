@@ -52,7 +52,13 @@ IDLE_PING_S = 10.0
 
 
 def _postgres_engine(url: str, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, pool_size=10, max_overflow=10)
+    # Sessions in UTC: instants come back in psycopg's own ``timezone.utc``, which
+    # ``UTCDateTime`` then passes through instead of converting each one.
+    given = make_url(url).query.get("options")  # a URL's own options are kept
+    options = " ".join([*([given] if isinstance(given, str) else given or []), "-c TimeZone=UTC"])
+    engine = create_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, connect_args={"options": options}
+    )
 
     # SQLAlchemy's pool_pre_ping would cost every checkout a round trip: one per
     # request for the token alone. A connection in steady use is known to be alive;

@@ -434,7 +434,7 @@ class TicketTx:
 
     def escalate_breaches(
         self, breaches: Sequence[tuple[int, str, BreachEscalated]], *, by: str, now: datetime
-    ) -> int:
+    ) -> None:
         """Append ``breach_escalated`` events to locked tickets without folding them.
 
         ``breaches`` are (ticket id, ref, payload), in the order they are to happen.
@@ -442,12 +442,13 @@ class TicketTx:
         set-based UPDATE (on PostgreSQL in the same statement as the events' INSERT):
         ``escalation_level`` and ``version`` go up by one per event,
         and ``updated_at`` becomes the event's instant, ``max(now, updated_at)`` (as
-        ``record_in`` keeps history in order when the clock stepped back). Closed
-        tickets refuse it and are skipped. The event is ledger-neutral, so no ledger
-        moves. The caller holds the tickets' locks, and none of them may be loaded in
-        this transaction (their cached state would go stale); those take ``append``.
-        ``tests/integration/test_escalate_breaches.py`` checks the stored rows equal
-        the fold on both backends. The number of events appended is returned.
+        ``record_in`` keeps history in order when the clock stepped back). The event is
+        ledger-neutral, so no ledger moves. The caller holds the tickets' locks, leaves
+        out closed tickets (which refuse the event; one passed anyway is skipped), and
+        loads none of them in this transaction (their cached state would go stale);
+        those take ``append``. On PostgreSQL nothing is read back, so the statement can
+        go in a ``pipelined`` block. ``tests/integration/test_escalate_breaches.py``
+        checks the stored rows equal the fold on both backends.
         """
         per_ticket: dict[int, list[BreachEscalated]] = {}
         for ticket_id, ref, payload in breaches:
@@ -455,7 +456,8 @@ class TicketTx:
                 raise ValueError(f"{ref} is loaded in this transaction: append to it instead")
             per_ticket.setdefault(ticket_id, []).append(payload)
         if self._postgres:
-            return self._escalate_breaches_pg(per_ticket, by=by, now=now)
+            self._escalate_breaches_pg(per_ticket, by=by, now=now)
+            return
         by_count: dict[int, list[int]] = {}
         for ticket_id, payloads in per_ticket.items():
             by_count.setdefault(len(payloads), []).append(ticket_id)
@@ -468,11 +470,10 @@ class TicketTx:
                         event = Event(at=r.updated_at, by=by, payload=payload)
                         rows.append(_event_row(r.id, first + k, event, now))
         sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, _EVENT_COLUMNS, _EVENT_INSTANTS)
-        return len(rows)
 
     def _escalate_breaches_pg(
         self, per_ticket: Mapping[int, Sequence[BreachEscalated]], *, by: str, now: datetime
-    ) -> int:
+    ) -> None:
         # One statement: the UPDATE's new versions and instants feed the events' INSERT
         # on the server, so nothing comes back to be read and sent again.
         wanted: list[dict[str, Any]] = []
@@ -480,10 +481,9 @@ class TicketTx:
             for k, payload in enumerate(payloads):
                 row = _event_row(ticket_id, 0, Event(at=now, by=by, payload=payload), now)
                 wanted.append({**row, "k": k, "n": len(payloads)})
-        if not wanted:
-            return 0
-        params = {"rows": recordset(wanted), "now": now, "by": by}
-        return int(self.conn.execute(_ESCALATE_AND_APPEND_PG, params).rowcount)
+        if wanted:
+            params = {"rows": recordset(wanted), "now": now, "by": by}
+            self.conn.execute(_ESCALATE_AND_APPEND_PG, params)
 
 
 class TicketStore:

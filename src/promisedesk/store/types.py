@@ -32,6 +32,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         at: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if at.tzinfo is UTC:  # PostgreSQL sessions are in UTC (store/engine.py)
+            return at
         if at.tzinfo is None:
             return at.replace(tzinfo=UTC)
         return at.astimezone(UTC)

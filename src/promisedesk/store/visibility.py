@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select, true
 
 from promisedesk.domain.access import TicketScope
-from promisedesk.domain.commitments import Outcome
-from promisedesk.store.tables import commitments, tickets, users
+from promisedesk.store.tables import IS_OPEN, commitments, tickets, users
 from promisedesk.store.tickets import TicketFilter
 
 
@@ -114,7 +113,7 @@ def visible_queue(
         )
         .join(tickets, tickets.c.id == commitments.c.ticket_id)
         .where(
-            commitments.c.outcome == Outcome.open.value,
+            IS_OPEN,
             commitments.c.due_at.is_not(None),
             scope_condition(scope),
         )
