@@ -74,8 +74,7 @@ def access_ticket(store: TicketStore, p: Principal, ref: str) -> TicketView:
     # The ticket and its history are one statement; only a customer reading another
     # requester's ticket needs a second (the requester's organisation), and then both
     # are read again in one snapshot.
-    with store.single_read() as tx:
-        _, ticket, history = tx.load_with_history(ref)
+    _, ticket, history = store.read_ticket(ref)
     facts = facts_of(ticket)
     if needs_organisation(p, facts):
         with store.reading() as tx:

@@ -167,17 +167,14 @@ _USER_OF_TOKEN_RAW = RawRead(_USER_OF_TOKEN)
 def user_of_token(store: TicketStore, token_hash: str) -> tuple[User, int, datetime | None] | None:
     """The active user holding this unrevoked token, the token's id and last use.
 
-    One statement, outside any transaction; on SQLite on the driver itself, since
-    every API request asks it.
+    One statement, outside any transaction, on the driver itself (``RawRead``): every
+    API request asks it.
     """
-    params = {"token_hash": token_hash}
-    if store.engine.dialect.name == "sqlite":
-        found = _USER_OF_TOKEN_RAW.first(store.engine, params)
-        row: Any = None if found is None else SimpleNamespace(**found)
-    else:
-        with store.single_read() as tx:
-            row = tx.conn.execute(_USER_OF_TOKEN, params).first()
-    return None if row is None else (_user(row), int(row.token_id), row.used)
+    found = _USER_OF_TOKEN_RAW.first(store.engine, {"token_hash": token_hash})
+    if found is None:
+        return None
+    row: Any = SimpleNamespace(**found)
+    return (_user(row), int(row.token_id), row.used)
 
 
 def touch_token(conn: Connection, token_id: int, at: datetime) -> None:

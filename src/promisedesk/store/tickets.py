@@ -40,6 +40,7 @@ from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
 from promisedesk.store.batches import chunks, recordset, recordset_sql, sqlite_many
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
+from promisedesk.store.raw import RawRead
 from promisedesk.store.tables import events, tickets
 
 
@@ -103,8 +104,12 @@ def _event_row(ticket_id: int, seq: int, e: Event, recorded_at: datetime) -> dic
 
 
 def _event_from_row(row: Any) -> StoredEvent:
-    payload = payload_from_dict(row.type, orjson.loads(row.data))
-    return StoredEvent(row.seq, Event(at=row.at, by=row.by, payload=payload))
+    return _stored_event(row.seq, row.type, row.at, row.by, row.data)
+
+
+def _stored_event(seq: int, type_: str, at: datetime, by: str, data: str) -> StoredEvent:
+    payload = payload_from_dict(type_, orjson.loads(data))
+    return StoredEvent(seq, Event(at=at, by=by, payload=payload))
 
 
 # Statements are built once: building them per call (literal values coerced and
@@ -122,6 +127,7 @@ _HISTORY_BY_REF = (
     .where(tickets.c.ref == bindparam("ref"))
     .order_by(events.c.seq)
 )
+_HISTORY_BY_REF_RAW = RawRead(_HISTORY_BY_REF)
 _INSERT_TICKET = insert(tickets)
 _INSERT_EVENT = insert(events)
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
@@ -519,6 +525,18 @@ class TicketStore:
         """A read-only transaction (a consistent snapshot)."""
         with self.engine.connect() as conn, conn.begin():
             yield TicketTx(conn)
+
+    def read_ticket(self, ref: str) -> tuple[int, Ticket, list[StoredEvent]]:
+        """A ticket's row id, state and every event; ``TicketNotFound`` if unknown.
+
+        One statement, its own snapshot, on the driver itself (``RawRead``): reading a
+        ticket is the API's most frequent request.
+        """
+        rows = _HISTORY_BY_REF_RAW.all(self.engine, {"ref": ref})
+        if not rows:
+            raise TicketNotFound(ref)
+        history = [_stored_event(r["seq"], r["type"], r["at"], r["by"], r["data"]) for r in rows]
+        return int(rows[0]["id"]), fold(ref, (s.event for s in history)), history
 
     @contextmanager
     def single_read(self) -> Iterator[TicketTx]:
