@@ -49,7 +49,7 @@ _SELECT_LEDGER = select(commitments).where(commitments.c.ticket_id == bindparam(
 _SELECT_LEDGERS = select(commitments).where(
     commitments.c.ticket_id.in_(bindparam("tids", expanding=True))
 )
-_INSERT_COMMITMENT = insert(commitments)
+_INSERT_COMMITMENT = insert(commitments).inline()  # reads nothing back (see tickets.py)
 _UPDATE_COMMITMENT = update(commitments).where(commitments.c.id == bindparam("cid"))
 
 

@@ -128,13 +128,17 @@ _HISTORY_BY_REF = (
     .order_by(events.c.seq)
 )
 _HISTORY_BY_REF_RAW = RawRead(_HISTORY_BY_REF)
-_INSERT_TICKET = insert(tickets)
-_INSERT_EVENT = insert(events)
+# ``inline``: nothing is read back (an event's own id is never needed), so a single
+# row needs no RETURNING either and the inserts can go in a ``pipelined`` block.
+_INSERT_TICKET = insert(tickets).inline()
+_INSERT_EVENT = insert(events).inline()
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
 _NEXT_ID_SQLITE = select(func.coalesce(func.max(tickets.c.id), 0) + 1)
 _NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
 _NEXT_IDS_PG = text(
-    "SELECT nextval(pg_get_serial_sequence('tickets', 'id')) FROM generate_series(1, :n)"
+    "SELECT v.id, EXISTS (SELECT 1 FROM tickets AS t WHERE t.ref = 'PD-' || v.id) AS taken"
+    " FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id"
+    " FROM generate_series(1, :n)) AS v"
 )
 _TAKEN_REFS = select(tickets.c.ref).where(tickets.c.ref.in_(bindparam("refs", expanding=True)))
 # SQLite, under the write lock: id and ref in the same statement as the row.
@@ -350,27 +354,40 @@ class TicketTx:
         return self._created(ticket_id, ticket, opened, now)
 
     def create_many(self, new: Sequence[tuple[Ticket, Event, datetime]]) -> builtins.list[Ticket]:
-        """Store several new tickets (state, ``opened`` event, when recorded) at once.
+        """Store several new tickets (state, ``opened`` event, when recorded) at once."""
+        return self.insert_new(new, self.reserve(len(new)))
 
-        Each gets the next id and the ref ``PD-<id>`` (stepping aside from refs an
-        imported log took): ids in one statement, taken refs in one, rows in one batch.
+    def reserve(self, n: int) -> builtins.list[tuple[int, str]]:
+        """Ids and refs for ``n`` new tickets: the next ids, each with ref ``PD-<id>``.
+
+        A ref an imported log already took is stepped aside from (``PD-<id>-<k>``).
+        One statement on PostgreSQL (ids and taken refs together), two on SQLite.
         """
         if self._postgres:
-            ids = [int(i) for i in self.conn.execute(_NEXT_IDS_PG, {"n": len(new)}).scalars()]
+            pairs = [(int(i), bool(t)) for i, t in self.conn.execute(_NEXT_IDS_PG, {"n": n})]
         else:  # the write lock is held: nobody else takes these ids meanwhile
             first = int(self.conn.execute(_NEXT_ID_SQLITE).scalar_one())
-            ids = list(range(first, first + len(new)))
-        wanted = [f"PD-{i}" for i in ids]
-        taken = set(self.conn.execute(_TAKEN_REFS, {"refs": wanted}).scalars())
-        refs = [self._fresh_ref(i) if r in taken else r for i, r in zip(ids, wanted, strict=True)]
-        named = [replace(t, ref=r) for (t, _, _), r in zip(new, refs, strict=True)]
-        self.conn.execute(
-            _INSERT_TICKET,
-            [{"id": i, "ref": t.ref, **_projection(t)} for i, t in zip(ids, named, strict=True)],
-        )
+            ids = list(range(first, first + n))
+            wanted = [f"PD-{i}" for i in ids]
+            taken = set(self.conn.execute(_TAKEN_REFS, {"refs": wanted}).scalars())
+            pairs = [(i, r in taken) for i, r in zip(ids, wanted, strict=True)]
+        return [(i, self._fresh_ref(i) if taken else f"PD-{i}") for i, taken in pairs]
+
+    def insert_new(
+        self, new: Sequence[tuple[Ticket, Event, datetime]], reserved: Sequence[tuple[int, str]]
+    ) -> builtins.list[Ticket]:
+        """Insert the tickets under their reserved ids and refs; reads nothing back.
+
+        Their ``opened`` events wait for ``flush_writes``, so the whole of it may go in
+        a ``pipelined`` block.
+        """
+        named = [replace(t, ref=r) for (t, _, _), (_, r) in zip(new, reserved, strict=True)]
+        ids = [i for i, _ in reserved]
+        rows = [{"id": i, "ref": t.ref, **_projection(t)} for i, t in zip(ids, named, strict=True)]
+        self.conn.execute(_INSERT_TICKET, rows)
         return [
             self._created(i, t, opened, now)
-            for i, t, (_, opened, now) in zip(ids, named, new, strict=True)
+            for (i, _), t, (_, opened, now) in zip(reserved, named, new, strict=True)
         ]
 
     def _created(self, ticket_id: int, ticket: Ticket, opened: Event, now: datetime) -> Ticket:
