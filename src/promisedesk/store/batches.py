@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, String, Table
+from sqlalchemy.dialects import postgresql
 
 #: Values in one ``IN (...)`` list at most: SQLite allows 32,766 bound values a
 #: statement, and lists this long plan no worse on PostgreSQL.
@@ -109,3 +111,54 @@ def sqlite_many(
     params = [tuple([instant(row[n]) if t else row[n] for n, t in pairs]) for row in rows]
     if params:
         conn.exec_driver_sql(sql, params)
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys, each a column) into ``table`` at once.
+
+    What SQLAlchemy's ``executemany`` would store, without its per-value bind work:
+    on SQLite the driver's own ``executemany``, on PostgreSQL one ``INSERT … SELECT``
+    over a recordset (nothing read back, so it may go in a ``pipelined`` block).
+    ``tests/integration/test_insert_many.py`` compares it with SQLAlchemy's insert.
+    """
+    if not rows:
+        return
+    names = tuple(rows[0])
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_insert_pg(table, names), (recordset(rows),))
+        return
+    sql, instants = _insert_sqlite(table, names)
+    sqlite_many(conn, sql, rows, names, instants)
+
+
+_PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # (SQLAlchemy leaves it untyped)
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+@cache
+def _insert_sqlite(table: Table, names: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    from promisedesk.store.types import UTCDateTime  # types imports nothing of ours
+
+    marks = ", ".join("?" for _ in names)
+    instants = tuple(n for n in names if isinstance(table.c[n].type, UTCDateTime))
+    return f"INSERT INTO {table.name} ({_quoted(names)}) VALUES ({marks})", instants
+
+
+def _pg_type(table: Table, name: str) -> str:
+    # Strings as text: the insert into the column checks a length, as a plain one does
+    # (a varchar(n) here could cut a long value short instead).
+    kind = table.c[name].type
+    return "text" if isinstance(kind, String) else str(kind.compile(dialect=_PG))
+
+
+@cache
+def _insert_pg(table: Table, names: tuple[str, ...]) -> str:
+    typed = ", ".join(f'"{n}" {_pg_type(table, n)}' for n in names)
+    columns = _quoted(names)
+    return (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns} "
+        f"FROM json_to_recordset(CAST(%s AS json)) AS v({typed})"
+    )

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, text, update
+from sqlalchemy import Connection, and_, bindparam, select, text, update
 
 from promisedesk.domain.commitments import Commitment, Outcome
-from promisedesk.store.batches import chunks, recordset, recordset_sql, sqlite_many
+from promisedesk.store.batches import chunks, insert_many, recordset, recordset_sql, sqlite_many
 from promisedesk.store.tables import IS_OPEN, commitments, outbox, tickets
 
 _DERIVED = (
@@ -49,7 +49,6 @@ _SELECT_LEDGER = select(commitments).where(commitments.c.ticket_id == bindparam(
 _SELECT_LEDGERS = select(commitments).where(
     commitments.c.ticket_id.in_(bindparam("tids", expanding=True))
 )
-_INSERT_COMMITMENT = insert(commitments).inline()  # reads nothing back (see tickets.py)
 _UPDATE_COMMITMENT = update(commitments).where(commitments.c.id == bindparam("cid"))
 
 
@@ -140,7 +139,7 @@ def write_ledgers(
     if changes:
         conn.execute(_UPDATE_COMMITMENT, changes)
     if inserts:
-        conn.execute(_INSERT_COMMITMENT, inserts)
+        insert_many(conn, commitments, inserts)
 
 
 _COMPARED = (*_DERIVED, "warn_at", "warned_at", "breach_handled_at", "sweep_at")

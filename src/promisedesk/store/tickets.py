@@ -38,7 +38,7 @@ from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
-from promisedesk.store.batches import chunks, recordset, recordset_sql, sqlite_many
+from promisedesk.store.batches import chunks, insert_many, recordset, recordset_sql
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
 from promisedesk.store.raw import RawRead
 from promisedesk.store.tables import events, tickets
@@ -128,10 +128,8 @@ _HISTORY_BY_REF = (
     .order_by(events.c.seq)
 )
 _HISTORY_BY_REF_RAW = RawRead(_HISTORY_BY_REF)
-# ``inline``: nothing is read back (an event's own id is never needed), so a single
-# row needs no RETURNING either and the inserts can go in a ``pipelined`` block.
+# ``inline``: nothing is read back, so the insert can go in a ``pipelined`` block.
 _INSERT_TICKET = insert(tickets).inline()
-_INSERT_EVENT = insert(events).inline()
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
 _NEXT_ID_SQLITE = select(func.coalesce(func.max(tickets.c.id), 0) + 1)
 _NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
@@ -208,15 +206,6 @@ _ESCALATE_AND_APPEND_PG = text(
     "SELECT v.ticket_id, up.version - v.n + v.k + 1, v.type, up.updated_at, "
     "CAST(:by AS varchar), v.data, CAST(:now AS timestamptz) "
     "FROM v JOIN up ON up.id = v.ticket_id ORDER BY v.ticket_id, v.k"
-)
-_EVENT_COLUMNS = ("ticket_id", "seq", "type", "at", "by", "data", "recorded_at")
-_EVENT_INSTANTS = ("at", "recorded_at")
-_INSERT_EVENTS_SQLITE = (
-    "INSERT INTO events ("
-    + ", ".join(f'"{k}"' for k in _EVENT_COLUMNS)
-    + ") VALUES ("
-    + ", ".join("?" for _ in _EVENT_COLUMNS)
-    + ")"
 )
 
 
@@ -384,7 +373,7 @@ class TicketTx:
         named = [replace(t, ref=r) for (t, _, _), (_, r) in zip(new, reserved, strict=True)]
         ids = [i for i, _ in reserved]
         rows = [{"id": i, "ref": t.ref, **_projection(t)} for i, t in zip(ids, named, strict=True)]
-        self.conn.execute(_INSERT_TICKET, rows)
+        insert_many(self.conn, tickets, rows)
         return [
             self._created(i, t, opened, now)
             for (i, _), t, (_, opened, now) in zip(reserved, named, new, strict=True)
@@ -423,7 +412,7 @@ class TicketTx:
     def flush_writes(self) -> None:
         """Write the batched event rows and projection updates (before commit)."""
         if self._pending_events:
-            self.conn.execute(_INSERT_EVENT, self._pending_events)
+            insert_many(self.conn, events, self._pending_events)
             self._pending_events = []
         if self._pending_tickets:
             self.conn.execute(_UPDATE_TICKET, list(self._pending_tickets.values()))
@@ -492,7 +481,7 @@ class TicketTx:
                     for k, payload in enumerate(per_ticket[r.id]):
                         event = Event(at=r.updated_at, by=by, payload=payload)
                         rows.append(_event_row(r.id, first + k, event, now))
-        sqlite_many(self.conn, _INSERT_EVENTS_SQLITE, rows, _EVENT_COLUMNS, _EVENT_INSTANTS)
+        insert_many(self.conn, events, rows)
 
     def _escalate_breaches_pg(
         self, per_ticket: Mapping[int, Sequence[BreachEscalated]], *, by: str, now: datetime
