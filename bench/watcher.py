@@ -301,6 +301,8 @@ def summary(runs: list[Run], meta: dict[str, Any]) -> str:
         "",
         "Due sweeps: median (min–max) of the repeats, each one `sweep(limit=1000)` call.",
         "Targets: 1,000 due < 100 ms; nothing due < 5 ms; flat in open tickets.",
+        "Statements are those SQLAlchemy ran: SQLite's batched writes (marks, notices,"
+        " events) go on the driver's own cursor and are not counted.",
         "",
         "Time in the driver by statement, mean ms per sweep (on PostgreSQL the writes go"
         " in one pipeline, so theirs is the time to send; the server's work is waited for"
