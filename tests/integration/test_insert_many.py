@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 
 from promisedesk.bootstrap import Desk
 from promisedesk.store.batches import insert_many, pipelined
-from promisedesk.store.tables import commitments, events, tickets
+from promisedesk.store.tables import commitments, events, outbox, tickets
 
 AT = datetime(2026, 1, 7, 12, 0, 0, 5, tzinfo=UTC)
 ZONE = timezone(timedelta(hours=5, minutes=30))
@@ -139,3 +139,27 @@ class _nothing:
 
     def __exit__(self, *_: object) -> None:
         return None
+
+
+def test_a_row_whose_key_is_taken_is_left_out(desk: Desk) -> None:
+    def notice(key: str, subject: str) -> dict[str, Any]:
+        return {
+            "dedupe_key": key,
+            "kind": "breach",
+            "ticket_ref": "PD-1",
+            "commitment_id": "PD-1:c1",
+            "recipient": "team:desk",
+            "subject": subject,
+            "body": "b",
+            "created_at": AT,
+            "sent_at": None,
+        }
+
+    with desk.engine.begin() as conn:
+        insert_many(conn, outbox, [notice("a", "first")], unless_taken="dedupe_key")
+    with desk.engine.begin() as conn:
+        again = [notice("a", "second"), notice("b", "new")]
+        insert_many(conn, outbox, again, unless_taken="dedupe_key")
+    with desk.engine.connect() as conn:
+        stored = conn.execute(select(outbox.c.dedupe_key, outbox.c.subject).order_by(outbox.c.id))
+        assert [tuple(r) for r in stored] == [("a", "first"), ("b", "new")]

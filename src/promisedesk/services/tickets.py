@@ -276,7 +276,6 @@ def do_open_prepared(
     request never costs the others their tickets and each gets its own answer.
     """
     try:
-        opened: list[Ticket | Exception] = []
         with store.writing() as tx:
             reserved = tx.reserve(len(prepared))
             # Nothing below reads: on PostgreSQL the inserts go in one pipeline.
@@ -288,10 +287,9 @@ def do_open_prepared(
                     ledgers.append(_named(p, ticket_id, ticket.ref))
                     tx.dirty.discard(ticket.ref)  # its ledger is the one worked out already
                     tx.created.discard(ticket.ref)
-                    opened.append(ticket)
                 rows.write_ledgers(tx.conn, ledgers, now=max(p.intake.now for p in prepared))
                 tx.flush_writes()
-        return opened
+        return list(made)
     except Exception as e:  # alone, each gets its own answer: handed to that request
         if len(prepared) == 1:
             return [e]

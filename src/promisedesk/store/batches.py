@@ -120,22 +120,35 @@ def sqlite_many(
         cursor.close()
 
 
-def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_many(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    unless_taken: str | None = None,
+) -> None:
     """Insert ``rows`` (all with the same keys, each a column) into ``table`` at once.
 
     What SQLAlchemy's ``executemany`` would store, without its per-value bind work:
     on SQLite the driver's own ``executemany``, on PostgreSQL one ``INSERT … SELECT``
     over a recordset (nothing read back, so it may go in a ``pipelined`` block).
+    ``unless_taken`` names a unique column: a row whose value there exists already is
+    left out (``ON CONFLICT … DO NOTHING``).
     ``tests/integration/test_insert_many.py`` compares it with SQLAlchemy's insert.
     """
     if not rows:
         return
     names = tuple(rows[0])
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_insert_pg(table, names), (recordset(rows),))
+        sql = _insert_pg(table, names) + _unless(unless_taken)
+        conn.exec_driver_sql(sql, (recordset(rows),))
         return
     sql, instants = _insert_sqlite(table, names)
-    sqlite_many(conn, sql, rows, names, instants)
+    sqlite_many(conn, sql + _unless(unless_taken), rows, names, instants)
+
+
+def _unless(column: str | None) -> str:
+    return "" if column is None else f' ON CONFLICT ("{column}") DO NOTHING'
 
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]  # (SQLAlchemy leaves it untyped)

@@ -297,37 +297,7 @@ def mark_many(conn: Connection, marks: Sequence[Mapping[str, Any]]) -> None:
 
 def enqueue_many(conn: Connection, notices: Sequence[Mapping[str, Any]]) -> None:
     """Add notifications; one whose ``dedupe_key`` exists already is left alone."""
-    if not notices:
-        return
-    if conn.dialect.name == "postgresql":
-        # One statement over a recordset, as for the marks: one INSERT, not one per row.
-        conn.execute(_ENQUEUE_PG, {"rows": recordset(notices)})
-        return
-    sqlite_many(conn, _ENQUEUE_SQLITE, notices, list(_OUTBOX_COLUMNS), _OUTBOX_INSTANTS)
-
-
-_OUTBOX_COLUMNS = {
-    "dedupe_key": "varchar",
-    "kind": "varchar",
-    "ticket_ref": "varchar",
-    "commitment_id": "varchar",
-    "recipient": "varchar",
-    "subject": "varchar",
-    "body": "text",
-    "created_at": "timestamptz",
-    "sent_at": "timestamptz",
-}
-_OUTBOX_INSTANTS = [k for k, t in _OUTBOX_COLUMNS.items() if t == "timestamptz"]
-_ENQUEUE_SQLITE = (
-    f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) VALUES ("
-    + ", ".join("?" for _ in _OUTBOX_COLUMNS)
-    + ") ON CONFLICT (dedupe_key) DO NOTHING"
-)
-_ENQUEUE_PG = text(
-    f"INSERT INTO outbox ({', '.join(_OUTBOX_COLUMNS)}) SELECT {', '.join(_OUTBOX_COLUMNS)} FROM "
-    + recordset_sql("rows", _OUTBOX_COLUMNS)
-    + " ON CONFLICT (dedupe_key) DO NOTHING"
-)
+    insert_many(conn, outbox, notices, unless_taken="dedupe_key")
 
 
 def outbox_rows(conn: Connection) -> list[Any]:

@@ -128,8 +128,7 @@ _HISTORY_BY_REF = (
     .order_by(events.c.seq)
 )
 _HISTORY_BY_REF_RAW = RawRead(_HISTORY_BY_REF)
-# ``inline``: nothing is read back, so the insert can go in a ``pipelined`` block.
-_INSERT_TICKET = insert(tickets).inline()
+_INSERT_TICKET = insert(tickets)
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
 _NEXT_ID_SQLITE = select(func.coalesce(func.max(tickets.c.id), 0) + 1)
 _NEXT_ID_PG = text("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))")
