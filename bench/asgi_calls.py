@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/asgi_calls.py [--calls 3000] [--database-url URL]
 
-Calls the ASGI app directly, one request at a time on one event loop, for
+Calls the ASGI app directly, one request at a time (``--concurrency`` creates at a
+time) on one event loop, for
 ``POST /api/tickets`` and ``GET /api/tickets/PD-n`` with an admin's API token, and
 prints CPU µs per request (``time.process_time``) and wall µs per request. CPU time is
 far less disturbed by other work on a shared machine than wrk's req/s, so it is the
@@ -77,7 +78,9 @@ async def _call(app: Any, method: str, path: str, token: str, body: bytes) -> in
     return status
 
 
-async def _measure(app: Any, token: str, calls: int, rounds: int) -> dict[str, list[float]]:
+async def _measure(
+    app: Any, token: str, calls: int, rounds: int, concurrency: int
+) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"create": [], "create_wall": [], "get": [], "get_wall": []}
     n = 0
 
@@ -96,8 +99,8 @@ async def _measure(app: Any, token: str, calls: int, rounds: int) -> dict[str, l
         await create()
     for _ in range(rounds):
         c0, w0 = time.process_time(), time.perf_counter()
-        for _ in range(calls):
-            await create()
+        for _ in range(calls // concurrency):
+            await asyncio.gather(*(create() for _ in range(concurrency)))
         out["create"].append((time.process_time() - c0) / calls * 1e6)
         out["create_wall"].append((time.perf_counter() - w0) / calls * 1e6)
         c0, w0 = time.process_time(), time.perf_counter()
@@ -112,6 +115,13 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--calls", type=int, default=2000)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="creates in flight at once, so they share commits as under load (wrk -c8 "
+        "over 2 workers is about 4)",
+    )
     p.add_argument("--database-url")
     p.add_argument("--profile", help="write cProfile stats of the whole run to this file")
     a = p.parse_args()
@@ -130,7 +140,7 @@ def main() -> int:
             prof = cProfile.Profile() if a.profile else None
             if prof is not None:
                 prof.enable()
-            res = asyncio.run(_measure(app, token, a.calls, a.rounds))
+            res = asyncio.run(_measure(app, token, a.calls, a.rounds, a.concurrency))
             if prof is not None:
                 prof.disable()
                 prof.dump_stats(a.profile)

@@ -1,17 +1,23 @@
-"""Reads on the driver itself answer what SQLAlchemy would, and leave the pool as found."""
+"""Reads on the driver itself answer what SQLAlchemy would, and leave the pool as found.
+
+On SQLite they run on read-only connections of each thread's own, off the pool.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, column, insert, select, table
 
 from promisedesk.bootstrap import Desk
 from promisedesk.domain.errors import TicketNotFound
 from promisedesk.services import commands as c
 from promisedesk.services.tickets import do_open, do_record
-from promisedesk.store.raw import RawRead
+from promisedesk.store.engine import make_engine
+from promisedesk.store.raw import RawRead, sqlite_readers
 from promisedesk.store.tables import events, tickets
 from tests.conftest import START
 
@@ -70,3 +76,68 @@ def test_the_connection_goes_back_to_transactions(desk: Desk) -> None:
                 ))  # fmt: skip
                 tx.rollback()
             assert conn.execute(select(events.c.id).where(events.c.seq == 99)).first() is None
+
+
+def _sqlite_only(desk: Desk) -> None:
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("the per-thread read connections are SQLite's")
+
+
+def test_a_read_sees_the_last_commit_and_holds_no_snapshot(desk: Desk) -> None:
+    _sqlite_only(desk)
+    first = _ticket(desk)
+    assert desk.store.read_ticket(first)[1].ref == first  # the reader is open now
+    second = _ticket(desk)  # committed through the pool after that read
+    assert desk.store.read_ticket(second)[1].ref == second
+    # No read transaction is left open: a full checkpoint can reset the log.
+    with desk.engine.connect() as conn:
+        busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+    assert busy == 0
+
+
+def test_each_thread_reads_on_its_own_read_only_connection(desk: Desk) -> None:
+    _sqlite_only(desk)
+    ref = _ticket(desk)
+    readers = sqlite_readers(desk.engine)
+    assert readers is not None
+    seen: list[sqlite3.Connection] = []
+
+    def read() -> None:
+        assert desk.store.read_ticket(ref)[1].ref == ref
+        seen.append(readers.connection())
+
+    for _ in range(2):
+        worker = threading.Thread(target=read)
+        worker.start()
+        worker.join()
+    read()
+    read()
+    assert len({id(c) for c in seen}) == 3 and seen[2] is seen[3]
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        seen[3].execute("DELETE FROM events")
+
+
+def test_disposing_the_engine_closes_them_and_reads_go_on(desk: Desk) -> None:
+    _sqlite_only(desk)
+    ref = _ticket(desk)
+    readers = sqlite_readers(desk.engine)
+    assert readers is not None
+    before = readers.connection()
+    desk.engine.dispose()
+    with pytest.raises(sqlite3.ProgrammingError):
+        before.execute("SELECT 1")  # closed
+    assert desk.store.read_ticket(ref)[1].ref == ref
+    assert readers.connection() is not before
+
+
+def test_an_in_memory_database_is_read_through_the_pool() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        assert sqlite_readers(engine) is None
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (7)")
+        t = table("t", column("x", Integer))
+        assert RawRead(select(t.c.x)).all(engine, {}) == [{"x": 7}]
+    finally:
+        engine.dispose()

@@ -111,13 +111,31 @@ def sqlite_many(
     params = [tuple([instant(row[n]) if t else row[n] for n, t in pairs]) for row in rows]
     if not params:
         return
-    # On the driver's cursor, inside the transaction ``conn`` holds: exec_driver_sql's
-    # own context cost a ticket batch as much as its three inserts took to run.
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = _driver_cursor(conn)
     try:
         cursor.executemany(sql, params)
     finally:
         cursor.close()
+
+
+def sqlite_rows(conn: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Every row of ``sql`` (``?`` placeholders), read inside ``conn``'s transaction.
+
+    For SQLite statements on a hot path whose columns are plain numbers and text:
+    nothing is converted.
+    """
+    cursor = _driver_cursor(conn)
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _driver_cursor(conn: Connection) -> Any:
+    # On the driver's cursor, inside the transaction ``conn`` holds: exec_driver_sql's
+    # own context cost a ticket batch as much as its three inserts took to run.
+    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
 def insert_many(

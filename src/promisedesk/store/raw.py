@@ -3,19 +3,25 @@
 Checking out a ``Connection``, building its execution context and result cost a
 request more than the database takes to answer the reads every API call makes (the
 token lookup, a ticket's history). ``RawRead`` compiles its statement once per dialect
-and runs it on a pooled DBAPI connection as its own snapshot: SQLite's driver does not
-open a transaction for a SELECT, and on PostgreSQL the connection is put in autocommit
-for the one statement (no BEGIN and ROLLBACK round trips) and back before it returns
-to the pool. Result columns go through the same type processors SQLAlchemy would use.
+and runs it as its own snapshot on a DBAPI connection. On SQLite that is a read-only
+connection of the calling thread's own, off the pool (checking a pooled one out and
+back in took as long as the token lookup itself); the driver opens no transaction
+for a SELECT there. On PostgreSQL a pooled connection is put in autocommit for the
+one statement (no BEGIN and ROLLBACK round trips) and back before it returns to the
+pool. Result columns go through the same type processors SQLAlchemy would use.
 Parameters go to the driver as they are, so they must be plain strings and numbers.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine, Select, event
 
 # The SQL, how to pass parameters (names in order for SQLite's "?"; None: by name),
 # the values bound in the statement itself, and each result column's key with its
@@ -58,14 +64,18 @@ class RawRead:
         args: Sequence[Any] | Mapping[str, Any] = (
             [given[n] for n in names] if names is not None else given
         )
-        conn = engine.raw_connection()
-        try:
-            if name == "postgresql":
-                rows = _autocommitted(conn.driver_connection, sql, args, one)
-            else:
-                rows = _fetched(conn.cursor(), sql, args, one)
-        finally:
-            conn.close()
+        readers = sqlite_readers(engine) if name == "sqlite" else None
+        if readers is not None:
+            rows = _fetched(readers.connection().cursor(), sql, args, one)
+        else:
+            conn = engine.raw_connection()
+            try:
+                if name == "postgresql":
+                    rows = _autocommitted(conn.driver_connection, sql, args, one)
+                else:
+                    rows = _fetched(conn.cursor(), sql, args, one)
+            finally:
+                conn.close()
         return [
             {
                 key: (value if convert is None or value is None else convert(value))
@@ -94,3 +104,65 @@ def _autocommitted(driver: Any, sql: str, args: Any, one: bool) -> list[Any]:
         return _fetched(driver.cursor(), sql, args, one)
     finally:
         driver.autocommit = False
+
+
+class SqliteReaders:
+    """One read-only SQLite connection per thread for ``RawRead``, closed with the engine.
+
+    Each runs in autocommit: every statement reads the last commit and holds no
+    snapshot afterwards, so checkpoints are never held back by one.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
+        self._generation = 0  # a thread's connection from before ``close`` is not used
+
+    def connection(self) -> sqlite3.Connection:
+        """The calling thread's connection, opened on first use."""
+        mine: tuple[int, sqlite3.Connection] | None = getattr(self._local, "conn", None)
+        if mine is not None and mine[0] == self._generation:
+            return mine[1]
+        # Only its own thread uses it; ``close`` may run on another one.
+        conn = sqlite3.connect(
+            Path(self._path).absolute().as_uri() + "?mode=ro",
+            uri=True,
+            timeout=30,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        with self._lock:
+            self._open.append(conn)
+            self._local.conn = (self._generation, conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection (threads open new ones if they read again)."""
+        with self._lock:
+            self._generation += 1
+            for conn in self._open:
+                conn.close()
+            self._open.clear()
+
+
+_SQLITE_READERS: weakref.WeakKeyDictionary[Engine, SqliteReaders | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def sqlite_readers(engine: Engine) -> SqliteReaders | None:
+    """The engine's own read connections; ``None`` for a database only the pool can open."""
+    if engine in _SQLITE_READERS:
+        return _SQLITE_READERS[engine]
+    url = engine.url
+    path = url.database
+    readers = None
+    # An in-memory database exists only in its pool's connections; URL options
+    # (a URI, a mode) are the pool's to interpret.
+    if path and path != ":memory:" and not url.query:
+        readers = SqliteReaders(path)
+        event.listen(engine, "engine_disposed", lambda _engine: readers.close())
+    _SQLITE_READERS[engine] = readers
+    return readers

@@ -38,7 +38,7 @@ from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import BreachEscalated, Event, Status
 from promisedesk.domain.tickets import Ticket, apply, fold
-from promisedesk.store.batches import chunks, insert_many, recordset, recordset_sql
+from promisedesk.store.batches import chunks, insert_many, recordset, recordset_sql, sqlite_rows
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
 from promisedesk.store.raw import RawRead
 from promisedesk.store.tables import events, tickets
@@ -137,7 +137,15 @@ _NEXT_IDS_PG = text(
     " FROM (SELECT nextval(pg_get_serial_sequence('tickets', 'id')) AS id"
     " FROM generate_series(1, :n)) AS v"
 )
-_TAKEN_REFS = select(tickets.c.ref).where(tickets.c.ref.in_(bindparam("refs", expanding=True)))
+# The next ``?`` ids and whether each one's ref is taken already (the write lock is
+# held, so nobody else takes these ids meanwhile).
+_NEXT_IDS_SQLITE = (
+    "WITH RECURSIVE ids(id, k) AS ("
+    " SELECT coalesce(max(id), 0) + 1, 1 FROM tickets"
+    " UNION ALL SELECT id + 1, k + 1 FROM ids WHERE k < ?)"
+    " SELECT ids.id, EXISTS (SELECT 1 FROM tickets AS t WHERE t.ref = 'PD-' || ids.id)"
+    " FROM ids"
+)
 # SQLite, under the write lock: id and ref in the same statement as the row.
 _NEXT = _NEXT_ID_SQLITE.scalar_subquery()
 _INSERT_AUTO_REF_SQLITE = (
@@ -349,16 +357,14 @@ class TicketTx:
         """Ids and refs for ``n`` new tickets: the next ids, each with ref ``PD-<id>``.
 
         A ref an imported log already took is stepped aside from (``PD-<id>-<k>``).
-        One statement on PostgreSQL (ids and taken refs together), two on SQLite.
+        One statement: the ids and which of their refs are taken.
         """
-        if self._postgres:
-            pairs = [(int(i), bool(t)) for i, t in self.conn.execute(_NEXT_IDS_PG, {"n": n})]
-        else:  # the write lock is held: nobody else takes these ids meanwhile
-            first = int(self.conn.execute(_NEXT_ID_SQLITE).scalar_one())
-            ids = list(range(first, first + n))
-            wanted = [f"PD-{i}" for i in ids]
-            taken = set(self.conn.execute(_TAKEN_REFS, {"refs": wanted}).scalars())
-            pairs = [(i, r in taken) for i, r in zip(ids, wanted, strict=True)]
+        found: Sequence[Sequence[Any]] = (
+            self.conn.execute(_NEXT_IDS_PG, {"n": n}).all()
+            if self._postgres
+            else sqlite_rows(self.conn, _NEXT_IDS_SQLITE, (n,))
+        )
+        pairs = [(int(i), bool(t)) for i, t in found]
         return [(i, self._fresh_ref(i) if taken else f"PD-{i}") for i, taken in pairs]
 
     def insert_new(

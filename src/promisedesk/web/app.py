@@ -54,8 +54,9 @@ def create_app(desk: Desk) -> FastAPI:
     app.state.intake_limiter = IntakeLimiter()
     app.state.group_commit = GroupCommit(desk)
     errors.install(app)
-    app.include_router(session.router)
+    # Routes are matched in order: the busiest (ticket intake and reads) first.
     app.include_router(tickets.router)
+    app.include_router(session.router)
     app.include_router(attachments.router)
     app.include_router(sla.router)
     app.include_router(commitments.router)
