@@ -100,15 +100,19 @@ def sqlite_many(
     ``instants`` names the columns holding instants; every other value goes as it is.
     """
     timed = frozenset(instants)
-    pairs = [(name, name in timed) for name in columns]
-    text: dict[datetime | None, str | None] = {None: None}  # a batch repeats its ``now``
-
-    def instant(value: datetime | None) -> str | None:
-        if value not in text:
-            text[value] = sqlite_instant(value)
-        return text[value]
-
-    params = [tuple([instant(row[n]) if t else row[n] for n, t in pairs]) for row in rows]
+    at = [i for i, name in enumerate(columns) if name in timed]
+    text: dict[datetime, str | None] = {}  # a batch repeats its ``now``
+    params: list[Sequence[Any]] = []
+    for row in rows:
+        values = [row[name] for name in columns]
+        for i in at:
+            value = values[i]
+            if value is not None:
+                found = text.get(value)
+                if found is None:
+                    found = text[value] = sqlite_instant(value)
+                values[i] = found
+        params.append(values)
     if not params:
         return
     cursor = _driver_cursor(conn)

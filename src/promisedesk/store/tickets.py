@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from promisedesk.domain.codec import payload_from_dict, payload_to_dict
 from promisedesk.domain.errors import Conflict, TicketNotFound
 from promisedesk.domain.events import BreachEscalated, Event, Status
+from promisedesk.domain.records import evolve
 from promisedesk.domain.tickets import Ticket, apply, fold
 from promisedesk.store.batches import chunks, insert_many, recordset, recordset_sql, sqlite_rows
 from promisedesk.store.engine import SINGLE_READ_PG, SINGLE_READ_SQLITE, WRITE, write_gate
@@ -330,11 +331,11 @@ class TicketTx:
             except IntegrityError:
                 pass  # an imported log already uses PD-<next id>: take the long way
             else:
-                return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
+                return self._created(int(row.id), evolve(ticket, ref=row.ref), opened, now)
         if ref is None and self._postgres:
             row = self.conn.execute(_INSERT_AUTO_REF_PG, _projection(ticket)).one()
             if row.ref is not None:
-                return self._created(int(row.id), replace(ticket, ref=row.ref), opened, now)
+                return self._created(int(row.id), evolve(ticket, ref=row.ref), opened, now)
             ticket_id = int(row.id)  # PD-<id> is taken by an imported log: step aside
         else:
             # The id is taken first so the ref can be written with the row: on SQLite
@@ -345,7 +346,7 @@ class TicketTx:
             )
         if ref is None:
             ref = self._fresh_ref(ticket_id)
-        ticket = replace(ticket, ref=ref)
+        ticket = evolve(ticket, ref=ref)
         self.conn.execute(_INSERT_TICKET, {"id": ticket_id, "ref": ref, **_projection(ticket)})
         return self._created(ticket_id, ticket, opened, now)
 
@@ -375,7 +376,7 @@ class TicketTx:
         Their ``opened`` events wait for ``flush_writes``, so the whole of it may go in
         a ``pipelined`` block.
         """
-        named = [replace(t, ref=r) for (t, _, _), (_, r) in zip(new, reserved, strict=True)]
+        named = [evolve(t, ref=r) for (t, _, _), (_, r) in zip(new, reserved, strict=True)]
         ids = [i for i, _ in reserved]
         rows = [{"id": i, "ref": t.ref, **_projection(t)} for i, t in zip(ids, named, strict=True)]
         insert_many(self.conn, tickets, rows)
