@@ -241,7 +241,7 @@ def run(args: argparse.Namespace, work: Path, out_dir: Path) -> dict[str, Any]:
                 _say(f"create: {backend}, {workers} worker(s)")
                 r = bench.create(backend, workers)
                 results.setdefault("create", {}).setdefault(backend, {})[str(workers)] = r
-                _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']} ms")
+                _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']:.2f} ms")
                 save()
         if args.get:
             log = work / f"seed-{args.seed_tickets}.jsonl"
@@ -255,21 +255,21 @@ def run(args: argparse.Namespace, work: Path, out_dir: Path) -> dict[str, Any]:
                     _say(f"GET at {args.seed_tickets:,}: {backend}, {workers} worker(s)")
                     r = bench.get_100k(backend, url, workers, args.conns)
                     results.setdefault("get_100k", {}).setdefault(backend, {})[str(workers)] = r
-                    _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']} ms")
+                    _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']:.2f} ms")
                 if args.get_c1:
                     # One connection: the service time without queueing behind 7 others.
                     workers = args.workers[0]
                     _say(f"GET at {args.seed_tickets:,}, 1 connection: {backend}, w{workers}")
                     r = bench.get_100k(backend, url, workers, 1)
                     results.setdefault("get_100k_c1", {}).setdefault(backend, {})[str(workers)] = r
-                    _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']} ms")
+                    _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']:.2f} ms")
                 save()
         if args.peer:
             for backend in args.backends:
                 _say(f"peer django-helpdesk create: {backend}")
                 r = peers.peer_create(backend, work, bench.load, peers.Venvs(), bench.pg)
                 results.setdefault("peer", {})[backend] = r
-                _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']} ms")
+                _say(f"  {r['rps_median']:.0f} req/s, p99 {r['p99_ms_median']:.2f} ms")
                 save()
         if args.ceiling:
             _say("ceiling: FastAPI + uvicorn, no DB and + 1 SQLite insert")

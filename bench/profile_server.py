@@ -180,7 +180,7 @@ def main() -> int:
         head = (
             f"# profile: {a.what}, {a.backend}, {a.workers} worker(s) under wrk -c8\n\n"
             f"{r['rps_median']:.0f} req/s, p50 {r['p50_ms_median']} ms, "
-            f"p99 {r['p99_ms_median']} ms (while sampled)\n\n"
+            f"p99 {r['p99_ms_median']:.2f} ms (while sampled)\n\n"
         )
         (out_dir / "profile.md").write_text(head + table)
         print(head + table)

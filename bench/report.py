@@ -45,7 +45,7 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "check": f"create p99 < {CREATE_P99_MS:g} ms",
                     "backend": backend,
                     "workers": int(workers),
-                    "value": r["p99_ms_median"],
+                    "value": round(r["p99_ms_median"], 2),
                     "target": CREATE_P99_MS,
                     "ok": r["p99_ms_median"] < CREATE_P99_MS,
                 }
@@ -82,7 +82,7 @@ def checks(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "check": f"GET p99 < {GET_P99_MS:g} ms at {results['seed_tickets']:,} tickets",
                     "backend": backend,
                     "workers": int(workers),
-                    "value": r["p99_ms_median"],
+                    "value": round(r["p99_ms_median"], 2),
                     "target": GET_P99_MS,
                     "ok": r["p99_ms_median"] < GET_P99_MS,
                 }

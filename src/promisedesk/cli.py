@@ -154,6 +154,7 @@ def _run_server(settings: Settings) -> None:
         "factory": True,
         "log_level": "warning",
         "access_log": False,
+        "server_header": False,  # say nothing about the software behind the desk
     }
     err.print(f"Promisedesk listening on http://{settings.host}:{settings.port}  (Ctrl-C stops)")
     if settings.workers > 1 and workers.supported():

@@ -58,6 +58,7 @@ def test_two_workers_answer_in_parallel_and_sigkill_loses_no_answered_ticket(
             for ref, subject in made:
                 got = c.get(f"/api/tickets/{ref}")
                 assert got.status_code == 200
+                assert "server" not in got.headers  # nothing said about the software
                 assert got.json()["ticket"]["subject"] == subject
     finally:
         server.stop()

@@ -27,6 +27,20 @@ from promisedesk.store.tables import (
 )
 from promisedesk.store.tickets import TicketStore
 
+#: The columns ``_user`` reads (no password hash, no instants to convert).
+_USER_COLUMNS = (
+    users.c.id,
+    users.c.kind,
+    users.c.email,
+    users.c.handle,
+    users.c.name,
+    users.c.active,
+    users.c.role,
+    users.c.team,
+    users.c.tier,
+    users.c.organisation,
+)
+
 
 def _user(row: Any) -> User:
     kind: Kind = "agent" if row.kind == "agent" else "customer"
@@ -149,7 +163,9 @@ def insert_token(conn: Connection, **values: Any) -> int:
 # Built once: this runs on every API request, and building it per call (joins,
 # labels, comparisons, cache key) cost more than the query itself.
 _USER_OF_TOKEN = (
-    select(users, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at.label("used"))
+    select(
+        *_USER_COLUMNS, api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at.label("used")
+    )
     .join(api_tokens, api_tokens.c.user_id == users.c.id)
     .where(
         and_(
@@ -214,7 +230,7 @@ def insert_session(conn: Connection, **values: Any) -> None:
 
 
 _USER_OF_SESSION = (
-    select(users, sessions.c.csrf_token)
+    select(*_USER_COLUMNS, sessions.c.csrf_token)
     .join(sessions, sessions.c.user_id == users.c.id)
     .where(
         and_(

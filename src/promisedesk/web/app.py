@@ -15,10 +15,9 @@ from promisedesk.web import errors
 from promisedesk.web.api import attachments, commitments, composer, exports, session, sla, tickets
 from promisedesk.web.deps import document_auth
 from promisedesk.web.group_commit import GroupCommit
-from promisedesk.web.limits import BodySizeLimit
+from promisedesk.web.guard import RequestGuard
 from promisedesk.web.ratelimit import IntakeLimiter
-from promisedesk.web.security import SecurityHeaders, install_docs
-from promisedesk.web.text_guard import NulGuard
+from promisedesk.web.security import install_docs
 
 
 @asynccontextmanager
@@ -69,13 +68,11 @@ def create_app(desk: Desk) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    app.add_middleware(NulGuard)
     app.add_middleware(
-        BodySizeLimit,
+        RequestGuard,
         max_bytes=desk.settings.max_body_bytes,
         upload_max_bytes=desk.settings.max_attachment_bytes,
     )
-    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -1,4 +1,4 @@
-"""Headers every response carries, and the API docs served from vendored files.
+"""Headers every response carries (added by ``web.guard``), and the API docs.
 
 - ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
   ``X-Frame-Options: DENY`` on everything;
@@ -16,7 +16,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Send
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -31,26 +31,18 @@ HEADERS = [
 ]
 
 
-class SecurityHeaders:
-    """Add ``HEADERS`` to every HTTP response (those already set are kept)."""
+def with_security_headers(send: Send) -> Send:
+    """``send`` adding ``HEADERS`` to the response (those already set are kept)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            message["headers"] = list(message.get("headers", [])) + [
+                (n, v) for n, v in HEADERS if n not in present
+            ]
+        await send(message)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = list(message.get("headers", [])) + [
-                    (n, v) for n, v in HEADERS if n not in present
-                ]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+    return sending
 
 
 DOCS_PAGE = """<!doctype html>

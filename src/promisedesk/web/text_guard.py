@@ -1,4 +1,4 @@
-"""Refuse NUL characters in a request before any handler sees them.
+"""NUL characters are refused before any handler sees them (by ``web.guard``).
 
 PostgreSQL cannot store or even compare text holding U+0000, and no person types one,
 so a NUL anywhere in the path, the query or a JSON body is answered 422 in the one
@@ -10,70 +10,31 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope, Send
 
-from promisedesk.web.limits import is_upload, send_error
+from promisedesk.web.limits import send_error
 
 # A JSON ``\u0000`` escape that is not itself an escaped backslash followed by "u0000".
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
 
 
-def _has_nul(raw: bytes) -> bool:
+def has_nul(raw: bytes) -> bool:
+    """Whether a JSON body holds a NUL, raw or escaped."""
     return b"\x00" in raw or _JSON_NUL.search(raw) is not None
 
 
-class NulGuard:
-    """Answer 422 to requests whose path, query string or JSON body holds a NUL."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if "\x00" in scope.get("path", ""):
-            await _reject(send, "path")
-            return
-        if "\x00" in unquote(scope.get("query_string", b"").decode("latin-1")):
-            await _reject(send, "query")
-            return
-        content_type = dict(scope.get("headers", ())).get(b"content-type", b"")
-        # An attachment's bytes are the file itself: a NUL in them is data, not text.
-        if b"json" not in content_type or is_upload(scope):
-            await self.app(scope, receive, send)
-            return
-        # The body is already bounded by BodySizeLimit, which wraps this guard.
-        chunks: list[bytes] = []
-        try:
-            while True:
-                message = await receive()
-                if message["type"] != "http.request":
-                    break
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body", False):
-                    break
-        except HTTPException as exc:  # the size limit, raised while the body streams
-            await send_error(send, exc.status_code, "body_too_large", str(exc.detail), {})
-            return
-        body = b"".join(chunks)
-        if _has_nul(body):
-            await _reject(send, "body")
-            return
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+def nul_in_target(scope: Scope) -> str | None:
+    """``"path"`` or ``"query"`` if that part of the request target holds a NUL."""
+    if "\x00" in scope.get("path", ""):
+        return "path"
+    query = scope.get("query_string", b"")
+    if query and "\x00" in unquote(query.decode("latin-1")):
+        return "query"
+    return None
 
 
-async def _reject(send: Send, where: str) -> None:
+async def reject_nul(send: Send, where: str) -> None:
+    """Answer 422: the NUL's place, and that removing it is the fix."""
     problem = f"the {where} holds a NUL character (U+0000); remove it and send again"
     await send_error(
         send,
