@@ -90,6 +90,12 @@ def main() -> int:
         action="store_true",
         help="sample threads that do not hold the GIL too (default: --gil only)",
     )
+    p.add_argument(
+        "--nonblocking",
+        action="store_true",
+        help="sample without pausing the server: less slowdown, but stacks read mid-update "
+        "can put samples on the wrong line",
+    )
     p.add_argument("--top", type=int, default=40)
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     a = p.parse_args()
@@ -161,8 +167,9 @@ def main() -> int:
                 "-o",
                 str(raw),
                 "--subprocesses",
-                "--nonblocking",
             ]
+            if a.nonblocking:
+                spy.append("--nonblocking")
             if a.idle:
                 spy.append("--idle")
             if not a.all_threads:
