@@ -5,9 +5,12 @@ On SQLite they run on read-only connections of each thread's own, off the pool.
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
+import warnings
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Integer, column, insert, select, table
@@ -141,3 +144,30 @@ def test_an_in_memory_database_is_read_through_the_pool() -> None:
         assert RawRead(select(t.c.x)).all(engine, {}) == [{"x": 7}]
     finally:
         engine.dispose()
+
+
+def test_a_forked_child_reads_on_a_connection_of_its_own(desk: Desk) -> None:
+    _sqlite_only(desk)
+    ref = _ticket(desk)
+    readers = sqlite_readers(desk.engine)
+    assert readers is not None
+    parents = readers.connection()
+    ctx = multiprocessing.get_context("fork")
+    answer = ctx.Queue()
+    child = ctx.Process(target=_read_in_child, args=(desk, ref, id(parents), answer))
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that forking a threaded process may deadlock; this child
+        # only reads and exits.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert answer.get(timeout=5) == (ref, True)
+    assert readers.connection() is parents  # the parent's own is untouched
+
+
+def _read_in_child(desk: Desk, ref: str, parents: int, answer: Any) -> None:
+    readers = sqlite_readers(desk.engine)
+    assert readers is not None
+    got = desk.store.read_ticket(ref)[1].ref
+    answer.put((got, id(readers.connection()) != parents))

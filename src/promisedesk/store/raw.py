@@ -14,6 +14,7 @@ Parameters go to the driver as they are, so they must be plain strings and numbe
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
@@ -110,20 +111,22 @@ class SqliteReaders:
     """One read-only SQLite connection per thread for ``RawRead``, closed with the engine.
 
     Each runs in autocommit: every statement reads the last commit and holds no
-    snapshot afterwards, so checkpoints are never held back by one.
+    snapshot afterwards, so checkpoints are never held back by one. A forked child
+    opens its own: a SQLite connection must not cross a fork.
     """
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._open: list[sqlite3.Connection] = []
+        self._open: list[tuple[int, sqlite3.Connection]] = []  # (process, connection)
         self._generation = 0  # a thread's connection from before ``close`` is not used
 
     def connection(self) -> sqlite3.Connection:
         """The calling thread's connection, opened on first use."""
-        mine: tuple[int, sqlite3.Connection] | None = getattr(self._local, "conn", None)
-        if mine is not None and mine[0] == self._generation:
+        key = (self._generation, _FORKS[0])
+        mine: tuple[tuple[int, int], sqlite3.Connection] | None = getattr(self._local, "conn", None)
+        if mine is not None and mine[0] == key:
             return mine[1]
         # Only its own thread uses it; ``close`` may run on another one.
         conn = sqlite3.connect(
@@ -134,18 +137,29 @@ class SqliteReaders:
             check_same_thread=False,
         )
         with self._lock:
-            self._open.append(conn)
-            self._local.conn = (self._generation, conn)
+            self._open.append((_FORKS[0], conn))
+            self._local.conn = (key, conn)
         return conn
 
     def close(self) -> None:
         """Close every thread's connection (threads open new ones if they read again)."""
         with self._lock:
             self._generation += 1
-            for conn in self._open:
-                conn.close()
+            for process, conn in self._open:
+                if process == _FORKS[0]:  # a parent's are the parent's to close
+                    conn.close()
             self._open.clear()
 
+
+#: Forks this process is from; bumped in a forked child, whose connections are new.
+_FORKS = [0]
+
+
+def _forked() -> None:
+    _FORKS[0] += 1
+
+
+os.register_at_fork(after_in_child=_forked)
 
 _SQLITE_READERS: weakref.WeakKeyDictionary[Engine, SqliteReaders | None] = (
     weakref.WeakKeyDictionary()
