@@ -20,7 +20,7 @@ from promisedesk.domain.errors import TicketNotFound
 from promisedesk.services import commands as c
 from promisedesk.services.tickets import do_open, do_record
 from promisedesk.store.engine import make_engine
-from promisedesk.store.raw import RawRead, sqlite_readers
+from promisedesk.store.raw import RawRead, SqliteReaders, sqlite_readers
 from promisedesk.store.tables import events, tickets
 from tests.conftest import START
 
@@ -86,6 +86,14 @@ def _sqlite_only(desk: Desk) -> None:
         pytest.skip("the per-thread read connections are SQLite's")
 
 
+def _readers_and_ticket(desk: Desk) -> tuple[SqliteReaders, str]:
+    _sqlite_only(desk)
+    ref = _ticket(desk)
+    readers = sqlite_readers(desk.engine)
+    assert readers is not None
+    return readers, ref
+
+
 def test_a_read_sees_the_last_commit_and_holds_no_snapshot(desk: Desk) -> None:
     _sqlite_only(desk)
     first = _ticket(desk)
@@ -99,10 +107,7 @@ def test_a_read_sees_the_last_commit_and_holds_no_snapshot(desk: Desk) -> None:
 
 
 def test_each_thread_reads_on_its_own_read_only_connection(desk: Desk) -> None:
-    _sqlite_only(desk)
-    ref = _ticket(desk)
-    readers = sqlite_readers(desk.engine)
-    assert readers is not None
+    readers, ref = _readers_and_ticket(desk)
     seen: list[sqlite3.Connection] = []
 
     def read() -> None:
@@ -121,10 +126,7 @@ def test_each_thread_reads_on_its_own_read_only_connection(desk: Desk) -> None:
 
 
 def test_disposing_the_engine_closes_them_and_reads_go_on(desk: Desk) -> None:
-    _sqlite_only(desk)
-    ref = _ticket(desk)
-    readers = sqlite_readers(desk.engine)
-    assert readers is not None
+    readers, ref = _readers_and_ticket(desk)
     before = readers.connection()
     desk.engine.dispose()
     with pytest.raises(sqlite3.ProgrammingError):
@@ -147,10 +149,7 @@ def test_an_in_memory_database_is_read_through_the_pool() -> None:
 
 
 def test_a_forked_child_reads_on_a_connection_of_its_own(desk: Desk) -> None:
-    _sqlite_only(desk)
-    ref = _ticket(desk)
-    readers = sqlite_readers(desk.engine)
-    assert readers is not None
+    readers, ref = _readers_and_ticket(desk)
     parents = readers.connection()
     ctx = multiprocessing.get_context("fork")
     answer = ctx.Queue()
