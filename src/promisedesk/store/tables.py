@@ -105,6 +105,10 @@ attachments = Table(
     Index("ix_attachments_ticket_id", "ticket_id"),
 )
 
+# The predicates of the partial indexes below (the same in migration 0006).
+_OPEN = text("outcome = 'open'")
+_SWEPT = text("sweep_at IS NOT NULL")
+
 commitments = Table(
     "commitments",
     metadata,
@@ -129,18 +133,8 @@ commitments = Table(
     Column("sweep_at", UTCDateTime),
     # Only live work is indexed (migration 0006): queries name the same predicate as a
     # literal, which is what lets SQLite and PostgreSQL's generic plans use the index.
-    Index(
-        "ix_commitments_open_due_at",
-        "due_at",
-        sqlite_where=text("outcome = 'open'"),
-        postgresql_where=text("outcome = 'open'"),
-    ),
-    Index(
-        "ix_commitments_sweep_at",
-        "sweep_at",
-        sqlite_where=text("sweep_at IS NOT NULL"),
-        postgresql_where=text("sweep_at IS NOT NULL"),
-    ),
+    Index("ix_commitments_open_due_at", "due_at", sqlite_where=_OPEN, postgresql_where=_OPEN),
+    Index("ix_commitments_sweep_at", "sweep_at", sqlite_where=_SWEPT, postgresql_where=_SWEPT),
     Index("ix_commitments_ticket_id", "ticket_id"),
 )
 

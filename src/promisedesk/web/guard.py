@@ -44,9 +44,7 @@ class RequestGuard:
         json_body = False
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                message = too_large_message(limit, upload)
-                details = {"max_bytes": limit}
-                await send_error(send, 413, "body_too_large", message, details, close=True)
+                await _too_large(send, limit, upload, close=True)  # before reading it
                 return
             if name == b"content-type":
                 json_body = b"json" in value
@@ -58,8 +56,7 @@ class RequestGuard:
         if json_body and not attachment:
             body = await _read_body(receive, limit)
             if body is None:
-                message = too_large_message(limit, upload)
-                await send_error(send, 413, "body_too_large", message, {"max_bytes": limit})
+                await _too_large(send, limit, upload, close=False)
                 return
             if has_nul(body):
                 await reject_nul(send, "body")
@@ -68,6 +65,11 @@ class RequestGuard:
         else:
             receive = _counting(receive, limit, upload)
         await self.app(scope, receive, send)
+
+
+async def _too_large(send: Send, limit: int, upload: bool, *, close: bool) -> None:
+    message = too_large_message(limit, upload)
+    await send_error(send, 413, "body_too_large", message, {"max_bytes": limit}, close=close)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
